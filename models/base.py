@@ -1,0 +1,184 @@
+"""The shared half of every adapter: instructions, dedup, cache, validation and progress.
+
+An adapter only says how to turn a list of (already instruction-prefixed) inputs into
+vectors (`embed`). Everything a user must be able to trust about the `encode`
+protocol — order kept, duplicates encoded once, cached vectors reused, never a NaN or a
+wrong-sized vector — lives here once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from embedboard.errors import EmbedboardError
+from embedboard.models.card import ModelCard
+from embedboard.models.embedding_cache import EmbeddingCache, cache_namespace, entry_key
+from embedboard.models.protocol import EncoderInput, PromptType, TaskContext
+from embedboard.tasks.instructions import instruction_hash, resolve_instruction, side_of
+
+
+@dataclass
+class EncodeStats:
+    """Counters a runner copies into the run record after each task."""
+
+    inputs: int = 0
+    unique_inputs: int = 0
+    encoded: int = 0
+    cache_hits: int = 0
+    encode_seconds: float = 0.0
+    truncated: int = 0
+    instructions: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "inputs": self.inputs,
+            "unique_inputs": self.unique_inputs,
+            "encoded": self.encoded,
+            "cache_hits": self.cache_hits,
+            "encode_seconds": round(self.encode_seconds, 3),
+            "texts_per_second": round(self.encoded / self.encode_seconds, 1) if self.encode_seconds else None,
+            "truncated": self.truncated,
+            "instructions": self.instructions,
+            **self.extra,
+        }
+
+
+class EmbeddingModel:
+    """Base class of every adapter. Subclasses implement `embed` (and may refine the rest)."""
+
+    def __init__(
+        self,
+        card: ModelCard,
+        *,
+        cache_dir: str | None = None,
+        instructions: str | None = None,
+        show_progress: bool = True,
+        **_: Any,
+    ) -> None:
+        self._card = card
+        self.instruction_table = instructions or card.instructions
+        self.cache = (
+            EmbeddingCache(cache_dir, cache_namespace(card), description=card.name) if cache_dir else None
+        )
+        self.show_progress = show_progress
+        self.stats = EncodeStats()
+
+    @property
+    def card(self) -> ModelCard:
+        return self._card
+
+    # ---- what adapters implement -------------------------------------------------------
+    def embed(self, inputs: list[EncoderInput]) -> np.ndarray:
+        """Vectors for inputs that already carry their instruction, in the given order."""
+        raise NotImplementedError
+
+    def input_lengths(self, items: list[EncoderInput]) -> tuple[list[int], bool]:
+        """Lengths for length-sorted batching, and whether they are token counts.
+
+        Adapters with a tokenizer return token counts; the base class then also counts
+        inputs longer than the card's max length (truncated) for the run record.
+        """
+        return [len(item) if isinstance(item, str) else 0 for item in items], False
+
+    def with_instruction(self, instruction: str | None, item: EncoderInput) -> EncoderInput:
+        """Prefix the instruction; API adapters that send it separately override this."""
+        if not instruction:
+            return item
+        if isinstance(item, str):
+            return instruction + item
+        return {**item, "instruction": instruction}
+
+    @property
+    def chunk_size(self) -> int:
+        """Inputs per `embed` call; each chunk is committed to the cache as soon as it is done."""
+        return max(self.card.batch_size * 8, 256)
+
+    # ---- the protocol ------------------------------------------------------------------
+    def reset_stats(self) -> EncodeStats:
+        previous, self.stats = self.stats, EncodeStats()
+        return previous
+
+    def instruction_for(self, task: TaskContext, prompt_type: PromptType) -> str | None:
+        return resolve_instruction(task.instruction_table or self.instruction_table, task, prompt_type)
+
+    def encode(
+        self,
+        inputs: Sequence[EncoderInput],
+        task: TaskContext,
+        prompt_type: PromptType = None,
+    ) -> np.ndarray:
+        if len(inputs) == 0:
+            raise EmbedboardError(
+                f"Task {task.name} asked {self.card.name} to encode an empty list of inputs "
+                f"({side_of(prompt_type)} side); the task's data is probably empty or filtered out."
+            )
+        instruction = self.instruction_for(task, prompt_type)
+        self.stats.instructions[f"{task.name}:{side_of(prompt_type)}"] = {
+            "text": instruction,
+            "sha256_16": instruction_hash(instruction),
+        }
+        keys = [entry_key(prompt_type, instruction, item) for item in inputs]
+        first_index: dict[bytes, int] = {}
+        for index, key in enumerate(keys):
+            first_index.setdefault(key, index)
+        vectors: dict[bytes, np.ndarray] = self.cache.get_many(list(first_index)) if self.cache is not None else {}
+        missing = [key for key in first_index if key not in vectors]
+        self.stats.inputs += len(inputs)
+        self.stats.unique_inputs += len(first_index)
+        self.stats.cache_hits += len(first_index) - len(missing)
+
+        if missing:
+            started = time.perf_counter()
+            prepared = {k: self.with_instruction(instruction, inputs[first_index[k]]) for k in missing}
+            lengths, are_tokens = self.input_lengths(list(prepared.values()))
+            length_of = dict(zip(prepared, lengths, strict=True))
+            if are_tokens and self.card.max_length:
+                self.stats.truncated += sum(1 for n in lengths if n > self.card.max_length)
+            # Longest first: similar lengths share a batch (little padding), and the
+            # slowest batches run while the ETA is still honest.
+            missing.sort(key=lambda key: -length_of[key])
+            with tqdm(
+                total=len(missing),
+                desc=f"{task.name} [{side_of(prompt_type)}]",
+                unit="text",
+                disable=not self.show_progress,
+                leave=False,
+                dynamic_ncols=True,
+            ) as bar:
+                for start in range(0, len(missing), self.chunk_size):
+                    chunk = missing[start : start + self.chunk_size]
+                    batch = [prepared[k] for k in chunk]
+                    embedded = self._checked(self.embed(batch), len(chunk), task)
+                    fresh = list(zip(chunk, embedded, strict=True))
+                    vectors.update(fresh)
+                    if self.cache is not None:  # an empty cache is falsy (__len__)
+                        self.cache.put_many(fresh)
+                    bar.update(len(chunk))
+            self.stats.encoded += len(missing)
+            self.stats.encode_seconds += time.perf_counter() - started
+
+        out = np.stack([vectors[key] for key in keys]).astype(np.float32, copy=False)
+        return self._checked(out, len(inputs), task)
+
+    def _checked(self, array: Any, expected_rows: int, task: TaskContext) -> np.ndarray:
+        """Refuse anything but `expected_rows` finite vectors of the card's dimension."""
+        array = np.asarray(array, dtype=np.float32)
+        where = f"model {self.card.name}, task {task.name}"
+        if array.ndim != 2 or array.shape[0] != expected_rows:
+            raise EmbedboardError(f"Expected {expected_rows} vectors, got shape {array.shape} ({where}).")
+        if self.card.dim is not None and array.shape[1] != self.card.dim:
+            raise EmbedboardError(
+                f"Vectors have dimension {array.shape[1]} but the card says {self.card.dim} ({where}); "
+                "fix the card's `dim` or the checkpoint."
+            )
+        if not np.isfinite(array).all():
+            bad = int((~np.isfinite(array)).any(axis=1).sum())
+            raise EmbedboardError(f"{bad} vectors contain NaN or inf ({where}).")
+        return array

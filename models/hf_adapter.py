@@ -1,0 +1,100 @@
+"""Adapter for plain Hugging Face transformers models with CLS, mean or last-token pooling."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from embedboard.errors import EmbedboardError
+from embedboard.models.base import EmbeddingModel
+from embedboard.models.card import ModelCard
+from embedboard.models.protocol import EncoderInput
+from embedboard.models.torch_runtime import pick_device, resolve_weights, set_threads, torch_dtype
+
+
+def pool(hidden, attention_mask, pooling: str):  # noqa: ANN001, ANN201 -- torch tensors
+    """Pool token states (batch, seq, dim) into one vector per input.
+
+    last-token reads the last *attended* position of each row, so it is right for
+    left- and right-padded batches alike.
+    """
+    import torch
+
+    if pooling == "cls":
+        return hidden[:, 0]
+    if pooling == "mean":
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        return (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+    if pooling == "last-token":
+        seq_len = attention_mask.shape[1]
+        positions = torch.arange(seq_len, device=attention_mask.device).expand_as(attention_mask)
+        last = (positions * attention_mask).argmax(dim=1)
+        return hidden[torch.arange(hidden.shape[0], device=hidden.device), last]
+    raise EmbedboardError(f"Unknown pooling '{pooling}'; choose cls, mean or last-token.")
+
+
+class HFAdapter(EmbeddingModel):
+    """AutoModel + AutoTokenizer, pooled and (by default) L2-normalised."""
+
+    def __init__(
+        self,
+        card: ModelCard,
+        *,
+        device: str | None = None,
+        batch_size: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        from transformers import AutoModel, AutoTokenizer
+
+        if batch_size:
+            card = card.replace(batch_size=batch_size)
+        if card.pooling is None:
+            raise EmbedboardError(f"{card.name}: a plain transformers model needs a pooling (cls, mean, last-token).")
+        super().__init__(card, **kwargs)
+        set_threads()
+        self.device = pick_device(device)
+        weights = resolve_weights(card)
+        revision = card.revision if weights == card.source else None
+        trust = bool(card.options.get("trust_remote_code"))
+        self.tokenizer = AutoTokenizer.from_pretrained(weights, revision=revision, trust_remote_code=trust)
+        dtype = torch_dtype(card.dtype, self.device)
+        self.model = AutoModel.from_pretrained(weights, revision=revision, dtype=dtype, trust_remote_code=trust)
+        self.model.to(self.device).eval()
+        # Tokenizers without a limit report model_max_length = 1e30; the position table is the real one.
+        positions = getattr(self.model.config, "max_position_embeddings", None) or 512
+        self.max_length = min(card.max_length or positions, positions, int(min(self.tokenizer.model_max_length, 1 << 31)))
+        self.append_eos = bool(card.options.get("append_eos"))
+
+    def _texts(self, items: list[EncoderInput]) -> list[str]:
+        texts = []
+        for item in items:
+            if not isinstance(item, str):
+                raise EmbedboardError(f"{self.card.name} is a text model; got a {type(item).__name__} input.")
+            texts.append(item + self.tokenizer.eos_token if self.append_eos and self.tokenizer.eos_token else item)
+        return texts
+
+    def input_lengths(self, items: list[EncoderInput]) -> tuple[list[int], bool]:
+        encoded = self.tokenizer(self._texts(items), add_special_tokens=True, truncation=False, verbose=False)
+        return [len(ids) for ids in encoded["input_ids"]], True
+
+    def embed(self, inputs: list[EncoderInput]) -> np.ndarray:
+        import torch
+
+        texts = self._texts(inputs)
+        out = []
+        with torch.inference_mode():
+            for start in range(0, len(texts), self.card.batch_size):
+                batch = self.tokenizer(
+                    texts[start : start + self.card.batch_size],
+                    padding=True,  # to the batch's longest input, no further
+                    truncation=True,
+                    max_length=self.max_length,
+                    return_tensors="pt",
+                ).to(self.device)
+                hidden = self.model(**batch).last_hidden_state
+                pooled = pool(hidden, batch["attention_mask"], self.card.pooling).float()
+                if self.card.normalize:
+                    pooled = torch.nn.functional.normalize(pooled, p=2, dim=-1)
+                out.append(pooled.cpu().numpy())
+        return np.concatenate(out).astype(np.float32)

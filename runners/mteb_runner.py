@@ -1,0 +1,152 @@
+"""Runs mteb tasks through our encoder and writes results: (encoder, tasks) -> result files.
+
+mteb does the data loading and the evaluators (we never re-implement a metric); this
+module decides what to run, where its data comes from, and what gets written. A task
+already on disk is skipped, so a killed run picks up where it stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from embedboard.errors import EmbedboardError
+from embedboard.models.mrl import TruncatedEncoder
+from embedboard.models.mteb_bridge import MtebEncoder
+from embedboard.runners.data_source import locate
+from embedboard.runners.items import extract_items
+from embedboard.runners.results_store import ResultsStore
+from embedboard.runners.run_record import build_run_record
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TaskOutcome:
+    task: str
+    dim: int | None
+    status: str  # "done", "skipped"
+    main_score: float | None
+    seconds: float
+    path: Path
+
+
+def _quiet_libraries() -> None:
+    """Keep our one bar per encode call readable: silence datasets' and mteb's own bars."""
+    import datasets
+
+    warnings.filterwarnings("ignore", message=".*is superseded by.*")  # benchmarks pin old versions on purpose
+    datasets.disable_progress_bars()
+    datasets.logging.set_verbosity_error()
+    logging.getLogger("mteb").setLevel(logging.WARNING)
+
+
+def _main_score(task_result: Any) -> float | None:
+    try:
+        return float(task_result.get_score())
+    except Exception:  # a task with no scored split has no main score
+        return None
+
+
+def run_mteb_tasks(
+    encoder: Any,
+    tasks: list[Any],
+    *,
+    results_root: str | Path,
+    data_dir: str | None = None,
+    suite_name: str = "SUITE",
+    dims: list[int] | None = None,
+    overwrite: bool = False,
+    runtime: dict[str, Any] | None = None,
+    show_progress: bool = True,
+    echo=print,  # noqa: ANN001 -- a print-like callable; tests pass a collector
+) -> list[TaskOutcome]:
+    """Evaluate every task at the native dim, then at each extra MRL dim from the same vectors."""
+    import mteb
+
+    _quiet_libraries()
+    card = encoder.card
+    native = card.dim
+    extra_dims = [d for d in (dims or []) if d != native]
+    card.check_dims(extra_dims)
+    configs: list[tuple[int | None, Any]] = [(None, encoder)]
+    configs += [(d, TruncatedEncoder(encoder, d)) for d in extra_dims]
+    outcomes: list[TaskOutcome] = []
+
+    for task in tasks:
+        name = task.metadata.name
+        for dim, dim_encoder in configs:
+            store = ResultsStore(results_root, card.result_name, card.revision or "no_revision_available", dim)
+            label = name if dim is None else f"{name} @dim {dim}"
+            if store.has_task(name) and not overwrite:
+                echo(f"skip  {label}: already in {store.task_path(name)} (use --overwrite to redo)")
+                outcomes.append(TaskOutcome(name, dim, "skipped", None, 0.0, store.task_path(name)))
+                continue
+            located, source = locate(task, data_dir, suite_name)
+            bridge = MtebEncoder(dim_encoder, experiment_kwargs={"dim": dim} if dim else None)
+            dim_encoder.reset_stats()
+            started = time.perf_counter()
+            try:
+                model_result = mteb.evaluate(
+                    bridge,
+                    located,
+                    cache=None,
+                    overwrite_strategy="always",
+                    prediction_folder=store.predictions_folder(),
+                    show_progress_bar=False,
+                    encode_kwargs={"batch_size": max(card.batch_size, 256)},
+                )
+            except EmbedboardError:
+                raise
+            except Exception as err:
+                raise _explain(err, name, source.as_dict(), data_dir, suite_name) from err
+            seconds = time.perf_counter() - started
+            task_result = model_result.task_results[0]
+            score = _main_score(task_result)
+            stats = dim_encoder.stats.as_dict()
+            # Items first, the task file last: the task file is what marks the task done.
+            # mteb unloads the data (and drops our metadata override) after evaluating: locate afresh.
+            items_task = locate(task, data_dir, suite_name)[0]
+            store.write_items(name, extract_items(items_task, task_result, store.predictions_folder()))
+            store.write_run_record(
+                name,
+                build_run_record(
+                    task_name=name,
+                    card=dim_encoder.card,
+                    dim=dim,
+                    runtime=runtime or {},
+                    data_source=source.as_dict(),
+                    main_score=score,
+                    wall_seconds=seconds,
+                    encode_stats=stats,
+                ),
+            )
+            store.write_model_meta(bridge.mteb_model_meta)
+            path = store.write_task_result(task_result)
+            shown = f"{task.metadata.main_score}={score * 100:.2f}" if score is not None else "no score"
+            echo(
+                f"done  {label}: {shown}  {seconds:.1f}s  "
+                f"({stats['encoded']} encoded, {stats['cache_hits']} cached"
+                + (f", {stats['texts_per_second']} texts/s" if stats["texts_per_second"] else "")
+                + ")"
+            )
+            outcomes.append(TaskOutcome(name, dim, "done", score, seconds, path))
+    return outcomes
+
+
+def _explain(err: Exception, task: str, source: dict[str, Any], data_dir: str | None, suite: str) -> Exception:
+    """Turn a hub/connection failure into an error that names the folder and the fix."""
+    text = f"{type(err).__name__}: {err}"
+    network_words = ("offline", "connect", "resolve", "couldn't reach", "hub", "network", "timed out")
+    if source["kind"] == "hub" and any(word in text.lower() for word in network_words):
+        where = f"--data-dir {data_dir} has no copy of it, and " if data_dir else ""
+        fill = f"embedboard data pull {suite} --data-dir {data_dir or 'DATA_DIR'}"
+        return EmbedboardError(
+            f"Task {task}: {where}loading {source['location']} from the hub failed ({text[:300]}). "
+            f"Fill a local mirror on a connected machine with `{fill}` and pass --data-dir."
+        )
+    return err

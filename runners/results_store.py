@@ -1,0 +1,96 @@
+"""The only writer of `results/`: mteb's layout, atomic writes, and our side files.
+
+Layout (readable by `mteb.ResultCache(cache_path=<parent of results/>)`):
+
+    results/<org>__<name>/<revision>/<Task>.json                   mteb TaskResult
+    results/<org>__<name>/<revision>/model_meta.json               mteb ModelMeta
+    results/<org>__<name>/<revision>/experiments/dim_<d>/...        MRL dims (mteb's experiments layout)
+    <any of those folders>/embedboard/runs/<Task>.json              run record (versions, device, timing, instructions, data source)
+    <any of those folders>/embedboard/items/<Task>.jsonl            per-query / per-pair scores (for paired bootstrap)
+    <any of those folders>/embedboard/predictions/<Task>_predictions.json  mteb's raw predictions (TREC-like runs, pair scores)
+
+mteb's ResultCache globs `*/*/*.json` and `*/*/experiments/*/*.json`, so the
+`embedboard/` sub-folders never look like task results to it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from embedboard.atomic import atomic_write_json, atomic_write_text
+
+SIDE_FOLDER = "embedboard"
+EXPERIMENTS_FOLDER = "experiments"
+
+
+def experiment_name(dim: int | None) -> str | None:
+    """mteb serialises experiment kwargs {"dim": 256} as "dim_256"; we use the same name."""
+    return f"dim_{dim}" if dim is not None else None
+
+
+def model_folder_name(result_name: str) -> str:
+    return result_name.replace("/", "__").replace(" ", "_")
+
+
+class ResultsStore:
+    """Result files of one model configuration (one revision, optionally one MRL dim)."""
+
+    def __init__(self, root: str | Path, result_name: str, revision: str, dim: int | None = None) -> None:
+        self.root = Path(root)
+        self.revision_folder = self.root / model_folder_name(result_name) / revision
+        name = experiment_name(dim)
+        self.folder = self.revision_folder / EXPERIMENTS_FOLDER / name if name else self.revision_folder
+
+    # ---- mteb files -------------------------------------------------------------------
+    def task_path(self, task_name: str) -> Path:
+        return self.folder / f"{task_name}.json"
+
+    def has_task(self, task_name: str) -> bool:
+        """A task counts as done only if its file parses: a torn file is never "done"."""
+        path = self.task_path(task_name)
+        if not path.exists():
+            return False
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return False
+        return True
+
+    def write_task_result(self, task_result: Any) -> Path:
+        """Write an mteb TaskResult atomically, in mteb's own serialisation."""
+        if isinstance(task_result, dict):  # runners of our own (BRIGHT) hand over plain dicts
+            payload, task_name = task_result, task_result["task_name"]
+        else:
+            payload, task_name = json.loads(task_result.model_dump_json()), task_result.task_name
+        path = self.task_path(task_name)
+        atomic_write_json(path, payload)
+        return path
+
+    def write_model_meta(self, model_meta: Any) -> None:
+        atomic_write_json(self.folder / "model_meta.json", model_meta.to_dict())
+
+    # ---- side files -------------------------------------------------------------------
+    @property
+    def side_folder(self) -> Path:
+        return self.folder / SIDE_FOLDER
+
+    def predictions_folder(self) -> Path:
+        return self.side_folder / "predictions"
+
+    def write_run_record(self, task_name: str, record: dict[str, Any]) -> Path:
+        path = self.side_folder / "runs" / f"{task_name}.json"
+        atomic_write_json(path, record)
+        return path
+
+    def read_run_record(self, task_name: str) -> dict[str, Any] | None:
+        path = self.side_folder / "runs" / f"{task_name}.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+    def write_items(self, task_name: str, rows: Iterable[dict[str, Any]]) -> Path:
+        """Per-item scores, one JSON object a line (see reports/ for the bootstrap that reads them)."""
+        path = self.side_folder / "items" / f"{task_name}.jsonl"
+        atomic_write_text(path, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
+        return path
