@@ -1,0 +1,142 @@
+"""Paired bootstrap over per-item scores: is a task's drop real or noise?
+
+Runners write `<folder>/embedboard/items/<Task>.jsonl`, one JSON object a line, in one of two shapes:
+
+- `{"split", "subset", "id", "metric", "score"}`: the per-query value of the task's main metric
+  (e.g. retrieval ndcg_at_10, in mteb's 0..1 scale); the task statistic is their mean;
+- `{"split", "subset", "id", "pred", "gold"}`: one STS pair; the statistic is Spearman(pred, gold).
+
+Both sides are resampled with the same indices (paired), separately within each
+(split, subset) stratum; the task statistic is the mean over strata, x100, as the task score is.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.stats import rankdata
+
+from embedboard.errors import EmbedboardError
+
+CHUNK = 100  # resamples computed at once: bounds memory on 10k-pair STS tasks
+
+
+@dataclass
+class ItemSet:
+    """Per-item values of one task, per (split, subset) stratum, keyed by item id."""
+
+    kind: str  # "metric" or "pairs"
+    metric: str | None
+    strata: dict[tuple[str, str], dict[str, tuple[float, ...]]]
+    path: Path
+
+
+@dataclass(frozen=True)
+class BootstrapResult:
+    delta: float  # candidate - baseline, x100, from the items
+    ci_low: float
+    ci_high: float
+    p_drop: float  # one-sided: share of resamples where the candidate is not worse
+    n_items: int
+
+
+class ItemsMismatch(Exception):
+    """The two sides scored different items: a paired test cannot be run."""
+
+
+def items_path(folder: str | Path, task_name: str) -> Path:
+    return Path(folder) / "embedboard" / "items" / f"{task_name}.jsonl"
+
+
+def load_items(path: str | Path) -> ItemSet | None:
+    """Read an items file; None when the runner wrote none (or wrote it empty)."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    strata: dict[tuple[str, str], dict[str, tuple[float, ...]]] = {}
+    kinds, metrics = set(), set()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            key = (str(row.get("split", "test")), str(row.get("subset", "default")))
+            if "pred" in row:
+                kinds.add("pairs")
+                value: tuple[float, ...] = (float(row["pred"]), float(row["gold"]))
+            else:
+                kinds.add("metric")
+                metrics.add(row.get("metric"))
+                value = (float(row["score"]),)
+            strata.setdefault(key, {})[str(row["id"])] = value
+        except (ValueError, KeyError, TypeError) as err:
+            raise EmbedboardError(f"{path}:{number}: malformed item line ({err}). Re-run the task to rewrite it.") from err
+    if not strata:
+        return None
+    if len(kinds) > 1:
+        raise EmbedboardError(f"{path} mixes per-query scores and STS pairs; re-run the task to rewrite it.")
+    return ItemSet(kind=kinds.pop(), metric=metrics.pop() if len(metrics) == 1 else None, strata=strata, path=path)
+
+
+def restrict(items: ItemSet, splits: tuple[str, ...], subsets: tuple[str, ...] | None) -> ItemSet:
+    """Only the strata a task's score is computed over."""
+    kept = {k: v for k, v in items.strata.items() if k[0] in splits and (subsets is None or k[1] in subsets)}
+    return ItemSet(items.kind, items.metric, kept, items.path)
+
+
+def _spearman_rows(pred: np.ndarray, gold: np.ndarray) -> np.ndarray:
+    """Spearman per row of (resamples, n) arrays: Pearson of average ranks (ties as scipy ranks them)."""
+    rp, rg = rankdata(pred, axis=1), rankdata(gold, axis=1)
+    rp -= rp.mean(axis=1, keepdims=True)
+    rg -= rg.mean(axis=1, keepdims=True)
+    denom = np.sqrt((rp * rp).sum(axis=1) * (rg * rg).sum(axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denom > 0, (rp * rg).sum(axis=1) / denom, 0.0)
+
+
+def _statistic(kind: str, values: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """The task statistic (0..1 scale) on each resample; `values` is (n, 1) or (n, 2)."""
+    if kind == "metric":
+        return values[idx, 0].mean(axis=1)
+    return _spearman_rows(values[idx, 0], values[idx, 1])
+
+
+def _aligned(base: ItemSet, cand: ItemSet) -> list[tuple[np.ndarray, np.ndarray]]:
+    if base.kind != cand.kind:
+        raise ItemsMismatch(f"baseline items are {base.kind}, candidate items are {cand.kind}")
+    if set(base.strata) != set(cand.strata):
+        raise ItemsMismatch(f"different splits/subsets: {sorted(base.strata)} vs {sorted(cand.strata)}")
+    pairs = []
+    for key in sorted(base.strata):
+        ids_a, ids_b = base.strata[key], cand.strata[key]
+        if set(ids_a) != set(ids_b):
+            raise ItemsMismatch(f"{key[0]}/{key[1]}: {len(set(ids_a) ^ set(ids_b))} item ids differ")
+        order = sorted(ids_a)
+        pairs.append((np.array([ids_a[i] for i in order]), np.array([ids_b[i] for i in order])))
+    return pairs
+
+
+def paired_bootstrap(base: ItemSet, cand: ItemSet, n_resamples: int = 1000, seed: int = 0) -> BootstrapResult:
+    """Distribution of (candidate - baseline) x100 under resampling of items, paired and stratified."""
+    strata = _aligned(base, cand)
+    if not strata:
+        raise ItemsMismatch("no items to compare")
+    rng = np.random.default_rng(seed)
+    deltas = np.zeros(n_resamples)
+    observed = 0.0
+    for values_a, values_b in strata:
+        n = len(values_a)
+        everything = np.arange(n)[None, :]
+        observed += float(_statistic(cand.kind, values_b, everything)[0] - _statistic(base.kind, values_a, everything)[0])
+        for start in range(0, n_resamples, CHUNK):
+            idx = rng.integers(0, n, size=(min(CHUNK, n_resamples - start), n))
+            deltas[start : start + len(idx)] += _statistic(cand.kind, values_b, idx) - _statistic(base.kind, values_a, idx)
+    deltas *= 100.0 / len(strata)
+    observed *= 100.0 / len(strata)
+    low, high = np.percentile(deltas, [2.5, 97.5])
+    p_drop = (1 + int((deltas >= 0).sum())) / (n_resamples + 1)
+    n_items = sum(len(a) for a, _ in strata)
+    return BootstrapResult(delta=observed, ci_low=float(low), ci_high=float(high), p_drop=p_drop, n_items=n_items)

@@ -1,0 +1,130 @@
+"""What a report scores: a suite's tasks, each with its main metric, eval splits and hf_subsets.
+
+The leaderboard suites (`leaderboards.yaml`) take everything from `mteb.get_benchmark(...)`;
+other suites (e.g. `smoke`) come from the project's suite file (`tasks/suites.yaml`). The main
+metric is always the benchmark's, never the `main_score` a result file stored: mteb 1.x files
+stored other metrics there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from embedboard.errors import EmbedboardError, unknown_name_error
+
+LEADERBOARDS_FILE = Path(__file__).with_name("leaderboards.yaml")
+
+
+@dataclass(frozen=True)
+class TaskDef:
+    """How one task is scored: mean of `main_score` over `eval_splits` x `hf_subsets`."""
+
+    name: str
+    type: str
+    main_score: str
+    eval_splits: tuple[str, ...]
+    hf_subsets: tuple[str, ...] | None  # None: every subset the file holds
+
+
+@dataclass(frozen=True)
+class SuiteSpec:
+    """A suite's tasks and how its leaderboard lays them out."""
+
+    name: str
+    title: str
+    tasks: tuple[TaskDef, ...]
+    columns: Literal["types", "subsets"] = "types"
+    decimals: int = 2
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def column_keys(self) -> list[str]:
+        """Type names (or subset names) in the order the leaderboard prints them."""
+        if self.columns == "subsets":
+            subsets = self.tasks[0].hf_subsets or ()
+            return [s for s in self.labels if s in subsets] + [s for s in subsets if s not in self.labels]
+        types = sorted({t.type for t in self.tasks})
+        return [t for t in self.labels if t in types] + [t for t in types if t not in self.labels]
+
+    def label(self, key: str) -> str:
+        return self.labels.get(key, key)
+
+    def task(self, name: str) -> TaskDef | None:
+        return next((t for t in self.tasks if t.name == name), None)
+
+
+def task_def_from_mteb(task: Any) -> TaskDef:
+    """A TaskDef from an mteb task object (benchmark tasks carry the benchmark's subset selection)."""
+    meta = task.metadata
+    return TaskDef(
+        name=meta.name,
+        type=meta.type,
+        main_score=meta.main_score,
+        # `task.eval_splits` holds the benchmark's split selection; metadata lists every split.
+        eval_splits=tuple(getattr(task, "eval_splits", None) or meta.eval_splits),
+        hf_subsets=tuple(task.hf_subsets) if getattr(task, "hf_subsets", None) else None,
+    )
+
+
+@lru_cache(maxsize=1)
+def _leaderboards() -> dict[str, dict[str, Any]]:
+    return yaml.safe_load(LEADERBOARDS_FILE.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=16)
+def _benchmark_tasks(benchmark: str) -> tuple[TaskDef, ...]:
+    import mteb
+
+    return tuple(task_def_from_mteb(t) for t in mteb.get_benchmark(benchmark).tasks)
+
+
+def _project_suites() -> dict[str, Any]:
+    """The project's suites (tasks/suites.yaml), or none if that module is unavailable."""
+    try:
+        from embedboard.tasks.suites import load_suites
+    except ImportError:
+        return {}
+    return dict(load_suites())
+
+
+def known_suites() -> list[str]:
+    return list(dict.fromkeys([*_leaderboards(), *_project_suites()]))
+
+
+@lru_cache(maxsize=32)
+def resolve_suite(name: str) -> SuiteSpec:
+    """The SuiteSpec of a leaderboard suite or a project suite; unknown names get a "did you mean"."""
+    layout = _leaderboards().get(name)
+    if layout is not None:
+        tasks = _benchmark_tasks(layout["benchmark"])
+        if layout.get("result_task"):
+            tasks = tuple(replace(t, name=layout["result_task"]) for t in tasks)
+        return SuiteSpec(
+            name=name,
+            title=layout.get("title", name),
+            tasks=tasks,
+            columns=layout.get("columns", "types"),
+            decimals=int(layout.get("decimals", 2)),
+            labels=dict(layout.get("labels", {})),
+        )
+    project = _project_suites().get(name)
+    if project is None:
+        raise unknown_name_error("suite", name, known_suites(), "embedboard suites")
+    if getattr(project, "runner", "mteb") != "mteb":
+        raise EmbedboardError(f"Suite {name} has no report layout; add it to {LEADERBOARDS_FILE}.")
+    tasks = tuple(task_def_from_mteb(t) for t in project.mteb_tasks())
+    return SuiteSpec(name=name, title=name, tasks=tasks)
+
+
+def task_def_for(name: str) -> TaskDef | None:
+    """mteb's own definition of a task (all its subsets), or None for a task mteb does not know."""
+    import mteb
+
+    try:
+        return task_def_from_mteb(mteb.get_task(name))
+    except (KeyError, ValueError):
+        return None
