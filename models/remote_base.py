@@ -1,0 +1,199 @@
+"""What every remote (HTTP API) adapter shares: settings from the card, truncation, batching,
+the shared `ApiClient`, response checks, bf16 casting, normalisation and cost counters.
+
+A vendor adapter only says what one request looks like (`build_payload`) and how to read
+one response (`read_response`). Card options read here (`runtime_*` ones tune the calls and
+stay out of the embedding cache key, see `models.embedding_cache.cache_namespace`):
+
+    api_base, endpoint, api_key_env, extra_headers   where and how to call
+    cast: bf16                                       round returned floats to bfloat16 first
+    tokenizer, bytes_per_token                       token counting for truncation (api_tokens)
+    runtime_concurrency, runtime_max_batch_tokens, runtime_timeout_s,
+    runtime_max_retries, runtime_backoff_base_s, runtime_price_per_1k_tokens_usd
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import numpy as np
+
+from embedboard.errors import EmbedboardError
+from embedboard.models.api_client import ApiClient, MalformedResponse, RetryPolicy
+from embedboard.models.api_tokens import DEFAULT_BYTES_PER_TOKEN, TokenCounter, plan_batches
+from embedboard.models.base import EmbeddingModel
+from embedboard.models.card import ModelCard
+from embedboard.models.protocol import EncoderInput
+
+
+def to_bfloat16(values: np.ndarray) -> np.ndarray:
+    """Round float32 values to the nearest bfloat16 (ties to even), returned as float32.
+
+    Bit-for-bit what `torch.tensor(values).to(torch.bfloat16)` gives, without importing torch:
+    keep the top 16 bits of each float32 after adding half an ulp of the bf16 grid.
+    """
+    as_float = np.ascontiguousarray(values, dtype=np.float32)
+    bits = as_float.view(np.uint32).astype(np.uint64)
+    rounded = (bits + 0x7FFF + ((bits >> 16) & 1)) & 0xFFFF0000
+    out = rounded.astype(np.uint32).view(np.float32)
+    # NaN must stay NaN (the rounding could carry a NaN payload into inf); the caller rejects NaN anyway.
+    return np.where(np.isnan(as_float), as_float, out)
+
+
+class RemoteEmbeddingModel(EmbeddingModel):
+    """Base of the API adapters: `embed` = truncate, batch, send through the shared client, check."""
+
+    default_endpoint = "/embeddings"
+    # Inputs per request the API accepts at most (the multimodal API takes one).
+    max_inputs_per_request: int | None = None
+
+    def __init__(
+        self,
+        card: ModelCard,
+        *,
+        api_base: str | None = None,
+        batch_size: int | None = None,
+        concurrency: int | None = None,
+        retry_policy: RetryPolicy | None = None,
+        device: Any = None,  # accepted for a uniform adapter signature; APIs have no device
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(card, **kwargs)
+        options = card.options
+        self.api_base = (api_base or options.get("api_base") or "").rstrip("/")
+        if not self.api_base:
+            raise EmbedboardError(f"Model card {card.name} has no options.api_base; add it or pass --api-base.")
+        self.url = self.api_base + options.get("endpoint", self.default_endpoint)
+        self.batch_size = min(batch_size or card.batch_size, self.max_inputs_per_request or 10**9)
+        self.max_batch_tokens = options.get("runtime_max_batch_tokens")
+        self.concurrency = int(concurrency or options.get("runtime_concurrency", 4))
+        self.policy = retry_policy or RetryPolicy(
+            max_retries=int(options.get("runtime_max_retries", 6)),
+            backoff_base_s=float(options.get("runtime_backoff_base_s", 1.0)),
+            timeout_s=float(options.get("runtime_timeout_s", 120.0)),
+        )
+        self.price_per_1k = options.get("runtime_price_per_1k_tokens_usd")
+        self.tokens = TokenCounter(options.get("tokenizer"), float(options.get("bytes_per_token", DEFAULT_BYTES_PER_TOKEN)))
+        self.response_dim = int(options.get("dimensions") or card.dim or 0) or None
+        self._client: ApiClient | None = None
+        self._stats_lock = threading.Lock()
+        self._seed_counters()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(card={self.card.name!r}, url={self.url!r})"
+
+    # ---- vendor specifics -----------------------------------------------------------------
+    def build_payload(self, batch: list[EncoderInput]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def read_response(self, body: Any, expected: int) -> tuple[list[Any], int | None]:
+        """(one embedding per input, in input order; prompt tokens the API billed, if it says)."""
+        raise NotImplementedError
+
+    def text_of(self, item: EncoderInput) -> str:
+        """The part of an input that counts against the token limit."""
+        return item if isinstance(item, str) else str(item.get("instruction") or "") + str(item.get("text") or "")
+
+    def truncated(self, item: EncoderInput, max_tokens: int) -> EncoderInput:
+        if isinstance(item, str):
+            return self.tokens.truncate(item, max_tokens)[0]
+        return item  # multimodal adapters override
+
+    # ---- the shared machinery ---------------------------------------------------------------
+    def reset_stats(self):  # noqa: ANN201 -- EncodeStats
+        previous = super().reset_stats()
+        self._seed_counters()
+        return previous
+
+    def _seed_counters(self) -> None:
+        """Zeros up front, so a fully cached task's run record says "0 requests" rather than nothing."""
+        counters = ("requests", "retries", "input_tokens") + (("estimated_cost_usd",) if self.price_per_1k is not None else ())
+        for name in counters:
+            self.stats.extra.setdefault(name, 0)
+
+    def input_lengths(self, items: list[EncoderInput]) -> tuple[list[int], bool]:
+        # Token counts: the base class sorts by them and counts inputs over max_length as truncated,
+        # which is exactly the set `embed` cuts below.
+        return [self.tokens.count(self.text_of(item)) for item in items], True
+
+    def client(self) -> ApiClient:
+        """Created on first use, so a fully cached run needs no key at all."""
+        if self._client is None:
+            variable = self.card.options.get("api_key_env")
+            key = os.environ.get(variable) if variable else None
+            if not key:
+                raise EmbedboardError(
+                    f"{self.card.name} needs an API key: set the environment variable "
+                    f"{variable or '(the card names none: add options.api_key_env)'}. "
+                    "The key is read from the environment only and never written anywhere."
+                )
+            self._client = ApiClient(
+                url=self.url,
+                api_key=key,
+                policy=self.policy,
+                concurrency=self.concurrency,
+                extra_headers=dict(self.card.options.get("extra_headers") or {}),
+                record=self._count,
+            )
+        return self._client
+
+    def embed(self, inputs: list[EncoderInput]) -> np.ndarray:
+        limit = self.card.max_length
+        ready = [self.truncated(item, limit) for item in inputs] if limit else list(inputs)
+        estimates = [self.tokens.count(self.text_of(item)) for item in ready]
+        batches = plan_batches(estimates, self.batch_size, self.max_batch_tokens)
+        client = self.client()
+        self._count("token_counter", self.tokens.description)
+        payloads = [self.build_payload([ready[i] for i in batch]) for batch in batches]
+        parsers = [self._parser(len(batch), sum(estimates[i] for i in batch)) for batch in batches]
+        vectors = np.concatenate(client.map(payloads, parsers), axis=0)
+        return self.postprocess(vectors)
+
+    def postprocess(self, vectors: np.ndarray) -> np.ndarray:
+        """Vendor-recommended cast, then unit length (the cache keeps these full-size vectors;
+        smaller MRL dims are sliced from them and renormalised by `models.mrl`)."""
+        if self.card.options.get("cast") == "bf16":
+            vectors = to_bfloat16(vectors)
+        if self.card.normalize:
+            vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors.astype(np.float32, copy=False)
+
+    def _parser(self, expected: int, estimated_tokens: int):  # noqa: ANN202
+        def parse(body: Any) -> np.ndarray:
+            embeddings, billed = self.read_response(body, expected)
+            vectors = self.check_vectors(embeddings, expected)
+            tokens = billed if billed is not None else estimated_tokens
+            self._count("input_tokens", tokens)
+            if self.price_per_1k is not None:
+                self._count("estimated_cost_usd", tokens / 1000 * float(self.price_per_1k))
+            return vectors
+
+        return parse
+
+    def check_vectors(self, embeddings: list[Any], expected: int) -> np.ndarray:
+        """Refuse what must never reach the cache: a short batch, a wrong size, NaN, a zero vector."""
+        if len(embeddings) != expected:
+            raise MalformedResponse(f"expected {expected} embeddings, got {len(embeddings)}")
+        try:
+            vectors = np.asarray(embeddings, dtype=np.float64).astype(np.float32)
+        except (TypeError, ValueError) as err:
+            raise MalformedResponse(f"embeddings are not equal-length number lists ({err})") from None
+        if vectors.ndim != 2:
+            raise MalformedResponse(f"embeddings have shape {vectors.shape}")
+        if self.response_dim and vectors.shape[1] != self.response_dim:
+            raise MalformedResponse(f"expected dimension {self.response_dim}, got {vectors.shape[1]}")
+        if not np.isfinite(vectors).all():
+            raise MalformedResponse("embeddings contain NaN or inf")
+        if (np.abs(vectors).max(axis=1) == 0).any():
+            raise MalformedResponse("an embedding is all zeros")
+        return vectors
+
+    def _count(self, name: str, amount: Any) -> None:
+        with self._stats_lock:
+            extra = self.stats.extra
+            if isinstance(amount, str):
+                extra[name] = amount
+            else:
+                extra[name] = round(extra.get(name, 0) + amount, 10)
