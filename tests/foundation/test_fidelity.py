@@ -37,6 +37,7 @@ def smoke_results(tmp_path_factory, mirror) -> Path:
     """One real run of the whole smoke suite, exactly as `make eval` runs it."""
     root = tmp_path_factory.mktemp("fidelity")
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    env.pop("EMBEDBOARD_THREADS", None)  # the real model gets every core, as a user's run does
     command = [
         sys.executable, "-m", "embedboard.cli", "eval", "--model", "all-MiniLM-L6-v2", "--suite", "smoke",
         "--data-dir", str(mirror), "--results", str(root / "results"), "--cache-dir", str(root / "cache"), "--quiet",
