@@ -151,7 +151,6 @@ def _eval_bright(args: argparse.Namespace, card: Any, suite: Any, data_dir: str 
         show_progress=not args.quiet,
         instructions=args.instructions,
         runtime=_runtime(args, encoder),
-        cache_dir=None if args.no_cache else args.cache_dir,
     )
     for domain, outcome in summary["domains"].items():
         score = outcome.get("ndcg_at_10")
