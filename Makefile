@@ -10,6 +10,7 @@ DIMS ?=
 RESULTS ?= results
 EVAL_ARGS ?=
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: setup eval test test-fast lint report bench clean-cache
 
@@ -36,5 +37,6 @@ lint:
 report:  ## regenerate every marked leaderboard table in README.md from results/
 	$(BIN)/embedboard report --readme README.md --all-marked --results $(RESULTS)
 
-bench:  ## speed/memory targets (issue 7): writes reports/bench/*.json
-	HF_HUB_OFFLINE=1 $(BIN)/python -m embedboard.runners.bench --data-dir $(or $(DATA_DIR),../shared/mteb-mirror)
+bench:  ## speed/memory targets (issue 7): writes reports/bench/*.json + .md [TASKS=STS12,SciFact] [BENCH_ARGS=--topk-rows 0]
+	HF_HUB_OFFLINE=1 $(BIN)/python -m embedboard.runners.bench --data-dir $(or $(DATA_DIR),../shared/mteb-mirror) \
+		$(if $(TASKS),--tasks $(TASKS)) $(BENCH_ARGS)

@@ -10,7 +10,14 @@ from embedboard.errors import EmbedboardError
 from embedboard.models.base import EmbeddingModel
 from embedboard.models.card import ModelCard
 from embedboard.models.protocol import EncoderInput
-from embedboard.models.torch_runtime import pick_device, resolve_weights, set_threads, torch_dtype
+from embedboard.models.torch_runtime import (
+    pick_device,
+    resolve_weights,
+    set_threads,
+    token_batches,
+    token_budget,
+    torch_dtype,
+)
 
 
 def pool(hidden, attention_mask, pooling: str):  # noqa: ANN001, ANN201 -- torch tensors
@@ -65,6 +72,9 @@ class HFAdapter(EmbeddingModel):
         positions = getattr(self.model.config, "max_position_embeddings", None) or 512
         self.max_length = min(card.max_length or positions, positions, int(min(self.tokenizer.model_max_length, 1 << 31)))
         self.append_eos = bool(card.options.get("append_eos"))
+        if card.dim is None:  # a checkpoint folder's card learns its dimension from the model
+            self._card = card.replace(dim=self.model.config.hidden_size)
+        self.token_budget, self.max_batch_items = token_budget(card, self.device)
 
     def _texts(self, items: list[EncoderInput]) -> list[str]:
         texts = []
@@ -79,22 +89,24 @@ class HFAdapter(EmbeddingModel):
         return [len(ids) for ids in encoded["input_ids"]], True
 
     def embed(self, inputs: list[EncoderInput]) -> np.ndarray:
+        """Tokenise once, then run token-budget batches longest first, padded to each batch's longest."""
         import torch
 
         texts = self._texts(inputs)
-        out = []
+        encoded = self.tokenizer(texts, truncation=True, max_length=self.max_length, verbose=False)
+        features = [dict(zip(encoded.keys(), values, strict=True)) for values in zip(*encoded.values(), strict=True)]
+        lengths = [len(row["input_ids"]) for row in features]
+        order = sorted(range(len(texts)), key=lambda i: -lengths[i])
+        out = np.empty((len(texts), 0), dtype=np.float32)
         with torch.inference_mode():
-            for start in range(0, len(texts), self.card.batch_size):
-                batch = self.tokenizer(
-                    texts[start : start + self.card.batch_size],
-                    padding=True,  # to the batch's longest input, no further
-                    truncation=True,
-                    max_length=self.max_length,
-                    return_tensors="pt",
-                ).to(self.device)
+            for start, end in token_batches([lengths[i] for i in order], self.token_budget, self.max_batch_items):
+                rows = order[start:end]
+                batch = self.tokenizer.pad([features[i] for i in rows], padding=True, return_tensors="pt").to(self.device)
                 hidden = self.model(**batch).last_hidden_state
                 pooled = pool(hidden, batch["attention_mask"], self.card.pooling).float()
                 if self.card.normalize:
                     pooled = torch.nn.functional.normalize(pooled, p=2, dim=-1)
-                out.append(pooled.cpu().numpy())
-        return np.concatenate(out).astype(np.float32)
+                if out.shape[1] == 0:
+                    out = np.empty((len(texts), pooled.shape[1]), dtype=np.float32)
+                out[rows] = pooled.cpu().numpy()
+        return out

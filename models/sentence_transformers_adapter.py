@@ -9,7 +9,14 @@ import numpy as np
 from embedboard.models.base import EmbeddingModel
 from embedboard.models.card import ModelCard
 from embedboard.models.protocol import EncoderInput
-from embedboard.models.torch_runtime import pick_device, resolve_weights, set_threads, torch_dtype
+from embedboard.models.torch_runtime import (
+    pick_device,
+    resolve_weights,
+    set_threads,
+    token_batches,
+    token_budget,
+    torch_dtype,
+)
 
 
 class SentenceTransformerAdapter(EmbeddingModel):
@@ -42,7 +49,11 @@ class SentenceTransformerAdapter(EmbeddingModel):
         )
         if card.max_length:
             self.model.max_seq_length = card.max_length
+        if card.dim is None:  # a checkpoint folder's card learns its dimension from the model
+            dim_of = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+            self._card = card.replace(dim=dim_of())
         self.weights = weights
+        self.token_budget, self.max_batch_items = token_budget(card, self.device)
 
     def input_lengths(self, items: list[EncoderInput]) -> tuple[list[int], bool]:
         texts = [item if isinstance(item, str) else "" for item in items]
@@ -50,14 +61,32 @@ class SentenceTransformerAdapter(EmbeddingModel):
         return [len(ids) for ids in encoded["input_ids"]], True
 
     def embed(self, inputs: list[EncoderInput]) -> np.ndarray:
+        """Encode in token-budget batches, longest first; each batch pads only to its own longest.
+
+        The split only decides which inputs share a forward pass, so vectors equal those of
+        one `model.encode` call up to float rounding (~1e-7).
+        """
         import torch
 
+        texts = [item if isinstance(item, str) else "" for item in inputs]
+        limit = self.model.max_seq_length or None
+        encoded = self.model.tokenizer(texts, add_special_tokens=True, truncation=limit is not None,
+                                       max_length=limit, verbose=False)
+        lengths = [len(ids) for ids in encoded["input_ids"]]
+        order = sorted(range(len(texts)), key=lambda i: -lengths[i])
+        batches = token_batches([lengths[i] for i in order], self.token_budget, self.max_batch_items)
+        out: np.ndarray | None = None
         with torch.inference_mode():
-            vectors = self.model.encode(
-                list(inputs),
-                batch_size=self.card.batch_size,
-                convert_to_numpy=True,
-                normalize_embeddings=self.card.normalize,
-                show_progress_bar=False,
-            )
-        return np.asarray(vectors, dtype=np.float32)
+            for start, end in batches:
+                rows = order[start:end]
+                vectors = self.model.encode(
+                    [inputs[i] for i in rows],
+                    batch_size=len(rows),
+                    convert_to_numpy=True,
+                    normalize_embeddings=self.card.normalize,
+                    show_progress_bar=False,
+                )
+                if out is None:
+                    out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
+                out[rows] = vectors
+        return out if out is not None else np.empty((0, self.card.dim or 0), dtype=np.float32)

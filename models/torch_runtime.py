@@ -58,4 +58,51 @@ def set_threads() -> None:
     import torch
 
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    # EMBEDBOARD_THREADS caps it where cores are shared (parallel test workers, a busy box):
+    # oversubscribed OpenMP threads spin-wait and can run a tiny model 100x slower.
+    requested = os.environ.get("EMBEDBOARD_THREADS")
+    torch.set_num_threads(int(requested) if requested else max(1, os.cpu_count() or 1))
+
+
+# Padded tokens per forward pass. Measured on this 2-core CPU with all-MiniLM-L6-v2
+# (`make bench` history in reports/bench/): at 256 tokens a batch of 8 costs ~17% less CPU
+# than mteb's default 32 (attention activations of big batches fall out of cache), while
+# short sentences (~20 tokens) run as fast at 32 as at 8 and slower at 128.
+DEFAULT_TOKEN_BUDGET = 2048
+DEFAULT_MAX_BATCH_ITEMS = 32
+
+
+def token_budget(card: ModelCard, device: str) -> tuple[int, int]:
+    """(padded tokens per batch, most inputs per batch), from the card's runtime options.
+
+    `runtime_*` options never change a vector, so they stay out of the cache key. On a GPU
+    bigger batches pay, so there the budget scales with the card's batch size.
+    """
+    budget = card.options.get("runtime_token_budget")
+    max_items = card.options.get("runtime_max_batch_items")
+    if device != "cpu":
+        budget = budget or max(card.batch_size, 1) * (card.max_length or 512)
+        max_items = max_items or max(card.batch_size, 1)
+    return int(budget or DEFAULT_TOKEN_BUDGET), int(max_items or DEFAULT_MAX_BATCH_ITEMS)
+
+
+def token_batches(lengths: list[int], budget: int, max_items: int) -> list[tuple[int, int]]:
+    """Split inputs (in the given order) into consecutive (start, end) batches.
+
+    A batch pads to its longest input, so its cost is count x longest; a batch closes when
+    adding the next input would push that past `budget` (a single over-long input still gets
+    a batch of its own) or past `max_items`. Sorting by length before calling this keeps
+    the padding small; the batches never change a vector, only how many share a pass.
+    """
+    batches: list[tuple[int, int]] = []
+    start, longest = 0, 0
+    for index, length in enumerate(lengths):
+        grown = max(longest, length)
+        count = index - start + 1
+        if index > start and (grown * count > budget or count > max_items):
+            batches.append((start, index))
+            start, grown = index, length
+        longest = grown
+    if start < len(lengths):
+        batches.append((start, len(lengths)))
+    return batches
