@@ -85,6 +85,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     tasks = suite.mteb_tasks(args.tasks) if suite else resolve_tasks(args.tasks)
     check_mirror(tasks, data_dir, suite.name if suite else "SUITE")
 
+    if args.no_cache and args.dims:
+        # Extra dims are served from the full vectors; without a cache they would be re-encoded.
+        import tempfile
+
+        scratch = tempfile.TemporaryDirectory(prefix="embedboard-dims-")
+        args.no_cache, args.cache_dir = False, scratch.name
+        print(f"--no-cache with --dims: keeping this run's vectors in {scratch.name} until it ends")
     encoder = _load_encoder(args, card)
     from embedboard.runners.mteb_runner import run_mteb_tasks
 

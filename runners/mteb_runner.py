@@ -42,7 +42,7 @@ def _quiet_libraries() -> None:
     warnings.filterwarnings("ignore", message=".*is superseded by.*")  # benchmarks pin old versions on purpose
     datasets.disable_progress_bars()
     datasets.logging.set_verbosity_error()
-    logging.getLogger("mteb").setLevel(logging.WARNING)
+    logging.getLogger("mteb").setLevel(logging.ERROR)  # e.g. "superseded" notes for pinned benchmark tasks
 
 
 def _main_score(task_result: Any) -> float | None:

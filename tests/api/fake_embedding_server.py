@@ -177,6 +177,9 @@ def _multimodal_input(body: dict[str, Any]) -> str:
 def _handler_for(server: FakeEmbeddingServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out as two writes; with Nagle on, the body waits out the
+        # client's delayed ACK (~40 ms a request), a cost real servers do not have.
+        disable_nagle_algorithm = True
 
         def log_message(self, *args: Any) -> None:  # keep test output clean
             pass
