@@ -83,7 +83,9 @@ def token_budget(card: ModelCard, device: str) -> tuple[int, int]:
     if device != "cpu":
         budget = budget or max(card.batch_size, 1) * (card.max_length or 512)
         max_items = max_items or max(card.batch_size, 1)
-    return int(budget or DEFAULT_TOKEN_BUDGET), int(max_items or DEFAULT_MAX_BATCH_ITEMS)
+    # On CPU a smaller card/`--batch-size` still caps the items per batch.
+    max_items = max_items or min(max(card.batch_size, 1), DEFAULT_MAX_BATCH_ITEMS)
+    return int(budget or DEFAULT_TOKEN_BUDGET), int(max_items)
 
 
 def token_batches(lengths: list[int], budget: int, max_items: int) -> list[tuple[int, int]]:
