@@ -109,7 +109,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
         dims=args.dims,
         overwrite=args.overwrite,
         runtime=_runtime(args, encoder),
-        show_progress=not args.quiet,
     )
     done = sum(o.status == "done" for o in outcomes)
     print(f"{done} task run(s) written, {len(outcomes) - done} skipped; results under {args.results}/")

@@ -130,7 +130,7 @@ def case_embedboard(args: argparse.Namespace) -> dict[str, Any]:
         wall, cpu = time.perf_counter(), time.process_time()
         outcomes = run_mteb_tasks(
             encoder, [task], results_root=args.results, data_dir=args.data_dir, suite_name="smoke",
-            dims=args.dims, overwrite=True, show_progress=False, echo=lambda *_: None,
+            dims=args.dims, overwrite=True, echo=lambda *_: None,
         )
         seconds, cpu_seconds = time.perf_counter() - wall, time.process_time() - cpu
         stats = adapter.stats.as_dict()

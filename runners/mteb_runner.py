@@ -22,8 +22,6 @@ from embedboard.runners.items import extract_items
 from embedboard.runners.results_store import ResultsStore
 from embedboard.runners.run_record import build_run_record
 
-log = logging.getLogger(__name__)
-
 
 @dataclass
 class TaskOutcome:
@@ -62,7 +60,6 @@ def run_mteb_tasks(
     dims: list[int] | None = None,
     overwrite: bool = False,
     runtime: dict[str, Any] | None = None,
-    show_progress: bool = True,
     echo=print,  # noqa: ANN001 -- a print-like callable; tests pass a collector
 ) -> list[TaskOutcome]:
     """Evaluate every task at the native dim, then at each extra MRL dim from the same vectors."""
