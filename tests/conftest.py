@@ -75,4 +75,4 @@ def tiny_st_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def mirror() -> Path:
     if not MIRROR.is_dir():
         pytest.fail(f"{MIRROR} is missing: the tests need ../shared beside the checkout.")
-    return MIRROR
+    return MIRROR.resolve()  # ../shared may be a symlink; the runner records resolved folders
