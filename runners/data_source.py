@@ -46,17 +46,17 @@ def pull_command(suite: str, data_dir: str | os.PathLike[str]) -> str:
 
 
 def locate(task: Any, data_dir: str | None, suite_name: str = "SUITE") -> tuple[Any, DataSource]:
-    """A copy of `task` pointed at its mirror folder when there is one; the task itself otherwise.
+    """A copy of `task`, pointed at its mirror folder when there is one.
 
-    The copy matters: mteb's benchmark objects are shared, and pointing the shared
-    object at a folder would leak into every later use in the process.
+    The copy matters: mteb's benchmark objects are shared, and loading data into one, pointing
+    it at a folder or wrapping its methods would leak into every later use in the process.
     """
     dataset = task.metadata.dataset
     hf_path, revision = dataset["path"], dataset.get("revision")
+    located = copy.copy(task)
     if data_dir:
         folder = mirror_folder(data_dir, hf_path)
         if folder.is_dir():
-            located = copy.copy(task)
             # A fresh metadata object: deepcopy of a task still shares it (mteb caches metadata).
             metadata = task.metadata.model_copy(deep=True)
             metadata.dataset = {**metadata.dataset, "path": str(folder)}
@@ -68,7 +68,7 @@ def locate(task: Any, data_dir: str | None, suite_name: str = "SUITE") -> tuple[
                 f"Fill the mirror on a connected machine with `{pull_command(suite_name, data_dir)}`, "
                 "or drop --data-dir to load from the hub."
             )
-    return task, DataSource("hub", hf_path, revision)
+    return located, DataSource("hub", hf_path, revision)
 
 
 def check_mirror(tasks: list[Any], data_dir: str | None, suite_name: str) -> None:

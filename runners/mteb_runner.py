@@ -19,6 +19,7 @@ from embedboard.models.mrl import TruncatedEncoder
 from embedboard.models.mteb_bridge import MtebEncoder
 from embedboard.runners.data_source import locate
 from embedboard.runners.items import extract_items
+from embedboard.runners.label_access import read_labels_once
 from embedboard.runners.results_store import ResultsStore
 from embedboard.runners.run_record import build_run_record
 
@@ -63,8 +64,6 @@ def run_mteb_tasks(
     echo=print,  # noqa: ANN001 -- a print-like callable; tests pass a collector
 ) -> list[TaskOutcome]:
     """Evaluate every task at the native dim, then at each extra MRL dim from the same vectors."""
-    import mteb
-
     _quiet_libraries()
     card = encoder.card
     native = card.dim
@@ -76,63 +75,102 @@ def run_mteb_tasks(
 
     for task in tasks:
         name = task.metadata.name
+        pending: list[tuple[int | None, Any, ResultsStore]] = []
         for dim, dim_encoder in configs:
             store = ResultsStore(results_root, card.result_name, card.revision or "no_revision_available", dim)
-            label = name if dim is None else f"{name} @dim {dim}"
             if store.has_task(name) and not overwrite:
+                label = name if dim is None else f"{name} @dim {dim}"
                 echo(f"skip  {label}: already in {store.task_path(name)} (use --overwrite to redo)")
                 outcomes.append(TaskOutcome(name, dim, "skipped", None, 0.0, store.task_path(name)))
-                continue
-            located, source = locate(task, data_dir, suite_name)
-            bridge = MtebEncoder(dim_encoder, experiment_kwargs={"dim": dim} if dim else None)
-            dim_encoder.reset_stats()
-            started = time.perf_counter()
-            try:
-                model_result = mteb.evaluate(
-                    bridge,
-                    located,
-                    cache=None,
-                    overwrite_strategy="always",
-                    prediction_folder=store.predictions_folder(),
-                    show_progress_bar=False,
-                    encode_kwargs={"batch_size": max(card.batch_size, 256)},
+            else:
+                pending.append((dim, dim_encoder, store))
+        if not pending:
+            continue
+        located, source = locate(task, data_dir, suite_name)
+        read_labels_once(located)
+        # Loaded once for every dim: mteb leaves data it did not load itself in place.
+        _load(located, source.as_dict(), data_dir, suite_name)
+        try:
+            for dim, dim_encoder, store in pending:
+                outcomes.append(
+                    _evaluate_one(located, dim, dim_encoder, store, source.as_dict(), runtime or {}, data_dir, suite_name, echo)
                 )
-            except EmbedboardError:
-                raise
-            except Exception as err:
-                raise _explain(err, name, source.as_dict(), data_dir, suite_name) from err
-            seconds = time.perf_counter() - started
-            task_result = model_result.task_results[0]
-            score = _main_score(task_result)
-            stats = dim_encoder.stats.as_dict()
-            # Items first, the task file last: the task file is what marks the task done.
-            # mteb unloads the data (and drops our metadata override) after evaluating: locate afresh.
-            items_task = locate(task, data_dir, suite_name)[0]
-            store.write_items(name, extract_items(items_task, task_result, store.predictions_folder()))
-            store.write_run_record(
-                name,
-                build_run_record(
-                    task_name=name,
-                    card=dim_encoder.card,
-                    dim=dim,
-                    runtime=runtime or {},
-                    data_source=source.as_dict(),
-                    main_score=score,
-                    wall_seconds=seconds,
-                    encode_stats=stats,
-                ),
-            )
-            store.write_model_meta(bridge.mteb_model_meta)
-            path = store.write_task_result(task_result)
-            shown = f"{task.metadata.main_score}={score * 100:.2f}" if score is not None else "no score"
-            echo(
-                f"done  {label}: {shown}  {seconds:.1f}s  "
-                f"({stats['encoded']} encoded, {stats['cache_hits']} cached"
-                + (f", {stats['texts_per_second']} texts/s" if stats["texts_per_second"] else "")
-                + ")"
-            )
-            outcomes.append(TaskOutcome(name, dim, "done", score, seconds, path))
+        finally:
+            located.unload_data()
     return outcomes
+
+
+def _load(task: Any, source: dict[str, Any], data_dir: str | None, suite_name: str) -> None:
+    try:
+        task.load_data()
+    except EmbedboardError:
+        raise
+    except Exception as err:
+        raise _explain(err, task.metadata.name, source, data_dir, suite_name) from err
+
+
+def _evaluate_one(  # noqa: PLR0913 -- one task at one dim, and everything its files record
+    task: Any,
+    dim: int | None,
+    dim_encoder: Any,
+    store: ResultsStore,
+    source: dict[str, Any],
+    runtime: dict[str, Any],
+    data_dir: str | None,
+    suite_name: str,
+    echo,  # noqa: ANN001
+) -> TaskOutcome:
+    """Evaluate a loaded task with mteb at one dim and write its files, the task file last."""
+    import mteb
+
+    name = task.metadata.name
+    label = name if dim is None else f"{name} @dim {dim}"
+    bridge = MtebEncoder(dim_encoder, experiment_kwargs={"dim": dim} if dim else None)
+    dim_encoder.reset_stats()
+    started = time.perf_counter()
+    try:
+        model_result = mteb.evaluate(
+            bridge,
+            task,
+            cache=None,
+            overwrite_strategy="always",
+            prediction_folder=store.predictions_folder(),
+            show_progress_bar=False,
+            encode_kwargs={"batch_size": max(dim_encoder.card.batch_size, 256)},
+        )
+    except EmbedboardError:
+        raise
+    except Exception as err:
+        raise _explain(err, name, source, data_dir, suite_name) from err
+    seconds = time.perf_counter() - started
+    task_result = model_result.task_results[0]
+    score = _main_score(task_result)
+    stats = dim_encoder.stats.as_dict()
+    # Items first, the task file last: the task file is what marks the task done.
+    store.write_items(name, extract_items(task, task_result, store.predictions_folder()))
+    store.write_run_record(
+        name,
+        build_run_record(
+            task_name=name,
+            card=dim_encoder.card,
+            dim=dim,
+            runtime=runtime,
+            data_source=source,
+            main_score=score,
+            wall_seconds=seconds,
+            encode_stats=stats,
+        ),
+    )
+    store.write_model_meta(bridge.mteb_model_meta)
+    path = store.write_task_result(task_result)
+    shown = f"{task.metadata.main_score}={score * 100:.2f}" if score is not None else "no score"
+    echo(
+        f"done  {label}: {shown}  {seconds:.1f}s  "
+        f"({stats['encoded']} encoded, {stats['cache_hits']} cached"
+        + (f", {stats['texts_per_second']} texts/s" if stats["texts_per_second"] else "")
+        + ")"
+    )
+    return TaskOutcome(name, dim, "done", score, seconds, path)
 
 
 def _explain(err: Exception, task: str, source: dict[str, Any], data_dir: str | None, suite: str) -> Exception:

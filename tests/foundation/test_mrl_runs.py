@@ -47,3 +47,33 @@ def test_dims_share_one_encoding_pass(tiny_st_dir, mirror, tmp_path):
 def test_api_cards_refuse_dims_off_their_list():
     with pytest.raises(EmbedboardError, match="serves only dims"):
         get_card("all-MiniLM-L6-v2").replace(mrl_dims=(384, 128), options={"mrl_dims_only": True}).check_dims([200])
+
+
+@pytest.mark.slow  # ~30 s: encodes SciFact's 5,183 documents with the tiny model
+def test_dims_load_the_data_once_and_score_as_a_fresh_load_would(tiny_st_dir, mirror, tmp_path, monkeypatch):
+    """All dims of a task share one load; evaluating one dim must not alter what the next sees."""
+    tasks = get_suite("smoke").mteb_tasks(["SciFact"])  # retrieval: the type whose data mteb reshapes most
+    task_class, loads = type(tasks[0]), []
+    stock_load = task_class.load_data
+
+    def counting_load(self, *args, **kwargs):
+        loads.append(self.metadata.name)
+        return stock_load(self, *args, **kwargs)
+
+    monkeypatch.setattr(task_class, "load_data", counting_load)
+    encoder = load_adapter(get_card(str(tiny_st_dir)), device="cpu", cache_dir=str(tmp_path / "cache"), show_progress=False)
+    run = dict(results_root=tmp_path / "r", data_dir=str(mirror), dims=[16, 8], echo=lambda *_: None)
+    joint = run_mteb_tasks(encoder, tasks, **run)
+    assert loads == ["SciFact"]
+    assert not tasks[0].data_loaded  # the shared benchmark task never held the data
+
+    store = ResultsStore(tmp_path / "r", encoder.card.result_name, encoder.card.revision, 8)
+    items_path = store.side_folder / "items" / "SciFact.jsonl"
+    joint_items = items_path.read_text()
+    assert joint_items.count("\n") == 300  # every test query of SciFact, so the gold data was intact
+    store.task_path("SciFact").unlink()
+
+    alone = run_mteb_tasks(encoder, tasks, **run)  # only dim 8 is missing: a fresh load for it alone
+    assert [o.status for o in alone] == ["skipped", "skipped", "done"]
+    assert alone[-1].main_score == joint[-1].main_score
+    assert items_path.read_text() == joint_items
