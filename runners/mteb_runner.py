@@ -136,7 +136,8 @@ def _evaluate_one(  # noqa: PLR0913 -- one task at one dim, and everything its f
             overwrite_strategy="always",
             prediction_folder=store.predictions_folder(),
             show_progress_bar=False,
-            encode_kwargs={"batch_size": max(dim_encoder.card.batch_size, 256)},
+            # mteb's own bars (e.g. "Searching corpus chunks") off: the encoder draws ours.
+            encode_kwargs={"batch_size": max(dim_encoder.card.batch_size, 256), "show_progress_bar": False},
         )
     except EmbedboardError:
         raise
