@@ -81,7 +81,7 @@ def memmap_windows(
             del window
 
 
-def _window_best(scores: np.ndarray, offset: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+def window_best(scores: np.ndarray, offset: int, k: int) -> tuple[np.ndarray, np.ndarray]:
     """The best min(k, columns) (score, corpus index) per row of one window, ties to the lower index."""
     n_rows, n_cols = scores.shape
     if n_cols <= k:
@@ -100,9 +100,10 @@ def _window_best(scores: np.ndarray, offset: int, k: int) -> tuple[np.ndarray, n
     return np.take_along_axis(scores, cols, axis=1), cols.astype(np.int64) + offset
 
 
-def _merge(
+def merge_best(
     best_scores: np.ndarray, best_index: np.ndarray, new_scores: np.ndarray, new_index: np.ndarray, k: int
 ) -> tuple[np.ndarray, np.ndarray]:
+    """The running best k per row after adding a window's candidates: score desc, then index asc."""
     scores = np.concatenate([best_scores, new_scores], axis=1)
     index = np.concatenate([best_index, new_index], axis=1)
     order = np.lexsort((index, -scores), axis=1)[:, :k]  # score desc, then index asc
@@ -136,11 +137,11 @@ def chunked_topk(
         new_scores, new_index = [], []
         for q in range(0, n, query_block):
             scores = queries[q : q + query_block] @ block.T
-            s, i = _window_best(scores, offset, k)
+            s, i = window_best(scores, offset, k)
             new_scores.append(s)
             new_index.append(i)
         del block
-        best_scores, best_index = _merge(
+        best_scores, best_index = merge_best(
             best_scores, best_index, np.concatenate(new_scores), np.concatenate(new_index), k
         )
     return best_scores, best_index

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from embedboard.runners.topk import merge_best, window_best
+
 TOP_K = 1000
 
 
@@ -57,29 +59,9 @@ class TopK:
         for row, ids in enumerate(self.excluded):
             inside = ids[(ids >= offset) & (ids < offset + count)]
             scores[row, inside - offset] = -np.inf
-        cand_scores, cand_index = self._chunk_candidates(scores)
-        merged_scores = np.concatenate([self.best_scores, cand_scores], axis=1)
-        merged_index = np.concatenate([self.best_index, cand_index + offset], axis=1)
-        # Last key sorts first: score descending, then corpus position ascending.
-        order = np.lexsort((merged_index, -merged_scores), axis=-1)[:, : self.top_k]
-        self.best_scores = np.take_along_axis(merged_scores, order, axis=1)
-        self.best_index = np.take_along_axis(merged_index, order, axis=1)
-
-    def _chunk_candidates(self, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """At most top_k best entries per row of one chunk, with the same tie rule as the merge."""
-        count = scores.shape[1]
-        if count <= self.top_k:
-            return scores, np.broadcast_to(np.arange(count), scores.shape).copy()
-        index = np.argpartition(-scores, self.top_k - 1, axis=1)[:, : self.top_k]
-        picked = np.take_along_axis(scores, index, axis=1)
-        # argpartition picks arbitrarily among scores tied at the cut; redo those rows exactly.
-        threshold = picked.min(axis=1, keepdims=True)
-        tied_rows = np.flatnonzero((scores >= threshold).sum(axis=1) > self.top_k)
-        positions = np.arange(count)
-        for row in tied_rows:
-            exact = np.lexsort((positions, -scores[row]))[: self.top_k]
-            index[row], picked[row] = exact, scores[row, exact]
-        return picked, index
+        # The same exact, tie-stable top-k as the generic chunked search (runners/topk.py).
+        cand_scores, cand_index = window_best(scores, offset, self.top_k)
+        self.best_scores, self.best_index = merge_best(self.best_scores, self.best_index, cand_scores, cand_index, self.top_k)
 
     def results(self) -> list[list[tuple[int, float]]]:
         """Per query, (corpus position, score) best first; excluded documents are never present."""
