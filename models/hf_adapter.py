@@ -11,10 +11,10 @@ from embedboard.models.base import EmbeddingModel
 from embedboard.models.card import ModelCard
 from embedboard.models.protocol import EncoderInput
 from embedboard.models.torch_runtime import (
+    longest_first_batches,
     pick_device,
     resolve_weights,
     set_threads,
-    token_batches,
     token_budget,
     torch_dtype,
 )
@@ -96,11 +96,9 @@ class HFAdapter(EmbeddingModel):
         encoded = self.tokenizer(texts, truncation=True, max_length=self.max_length, verbose=False)
         features = [dict(zip(encoded.keys(), values, strict=True)) for values in zip(*encoded.values(), strict=True)]
         lengths = [len(row["input_ids"]) for row in features]
-        order = sorted(range(len(texts)), key=lambda i: -lengths[i])
         out = np.empty((len(texts), 0), dtype=np.float32)
         with torch.inference_mode():
-            for start, end in token_batches([lengths[i] for i in order], self.token_budget, self.max_batch_items):
-                rows = order[start:end]
+            for rows in longest_first_batches(lengths, self.token_budget, self.max_batch_items):
                 batch = self.tokenizer.pad([features[i] for i in rows], padding=True, return_tensors="pt").to(self.device)
                 hidden = self.model(**batch).last_hidden_state
                 pooled = pool(hidden, batch["attention_mask"], self.card.pooling).float()

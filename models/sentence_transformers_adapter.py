@@ -10,10 +10,10 @@ from embedboard.models.base import EmbeddingModel
 from embedboard.models.card import ModelCard
 from embedboard.models.protocol import EncoderInput
 from embedboard.models.torch_runtime import (
+    longest_first_batches,
     pick_device,
     resolve_weights,
     set_threads,
-    token_batches,
     token_budget,
     torch_dtype,
 )
@@ -73,12 +73,9 @@ class SentenceTransformerAdapter(EmbeddingModel):
         encoded = self.model.tokenizer(texts, add_special_tokens=True, truncation=limit is not None,
                                        max_length=limit, verbose=False)
         lengths = [len(ids) for ids in encoded["input_ids"]]
-        order = sorted(range(len(texts)), key=lambda i: -lengths[i])
-        batches = token_batches([lengths[i] for i in order], self.token_budget, self.max_batch_items)
         out: np.ndarray | None = None
         with torch.inference_mode():
-            for start, end in batches:
-                rows = order[start:end]
+            for rows in longest_first_batches(lengths, self.token_budget, self.max_batch_items):
                 vectors = self.model.encode(
                     [inputs[i] for i in rows],
                     batch_size=len(rows),

@@ -108,3 +108,9 @@ def token_batches(lengths: list[int], budget: int, max_items: int) -> list[tuple
     if start < len(lengths):
         batches.append((start, len(lengths)))
     return batches
+
+
+def longest_first_batches(lengths: list[int], budget: int, max_items: int) -> list[list[int]]:
+    """Input positions for each forward pass: longest first, split by `token_batches`."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    return [order[start:end] for start, end in token_batches([lengths[i] for i in order], budget, max_items)]
