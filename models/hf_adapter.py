@@ -9,6 +9,7 @@ import numpy as np
 from embedboard.errors import EmbedboardError
 from embedboard.models.base import EmbeddingModel
 from embedboard.models.card import ModelCard
+from embedboard.models.cpu_linear import apply_cpu_linear
 from embedboard.models.protocol import EncoderInput
 from embedboard.models.torch_runtime import (
     longest_first_batches,
@@ -50,6 +51,7 @@ class HFAdapter(EmbeddingModel):
         *,
         device: str | None = None,
         batch_size: int | None = None,
+        cpu_linear: str | None = None,
         **kwargs: Any,
     ) -> None:
         from transformers import AutoModel, AutoTokenizer
@@ -75,6 +77,8 @@ class HFAdapter(EmbeddingModel):
         if card.dim is None:  # a checkpoint folder's card learns its dimension from the model
             self._card = card.replace(dim=self.model.config.hidden_size)
         self.token_budget, self.max_batch_items = token_budget(card, self.device)
+        self.cpu_linear = apply_cpu_linear(self.model, device=self.device, dtype=card.dtype,
+                                           requested=cpu_linear, card_options=card.options)
 
     def _texts(self, items: list[EncoderInput]) -> list[str]:
         texts = []

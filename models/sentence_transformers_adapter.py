@@ -8,6 +8,7 @@ import numpy as np
 
 from embedboard.models.base import EmbeddingModel
 from embedboard.models.card import ModelCard
+from embedboard.models.cpu_linear import apply_cpu_linear
 from embedboard.models.protocol import EncoderInput
 from embedboard.models.torch_runtime import (
     longest_first_batches,
@@ -28,6 +29,7 @@ class SentenceTransformerAdapter(EmbeddingModel):
         *,
         device: str | None = None,
         batch_size: int | None = None,
+        cpu_linear: str | None = None,
         **kwargs: Any,
     ) -> None:
         from sentence_transformers import SentenceTransformer
@@ -54,6 +56,8 @@ class SentenceTransformerAdapter(EmbeddingModel):
             self._card = card.replace(dim=dim_of())
         self.weights = weights
         self.token_budget, self.max_batch_items = token_budget(card, self.device)
+        self.cpu_linear = apply_cpu_linear(self.model, device=self.device, dtype=card.dtype,
+                                           requested=cpu_linear, card_options=card.options)
 
     def input_lengths(self, items: list[EncoderInput]) -> tuple[list[int], bool]:
         texts = [item if isinstance(item, str) else "" for item in items]

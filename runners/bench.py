@@ -93,6 +93,7 @@ def run_variants(tasks: list[str], data_dir: str, work: Path, variants: tuple[st
             runs[variant]["peak_rss_mb"] = max(runs[variant]["peak_rss_mb"], out["peak_rss_mb"])
             runs[variant]["load_seconds"].append(round(out["load_seconds"], 2))
             runs[variant]["load_average"].append(out["load_average"])
+            runs[variant]["cpu_linear"] = out.get("cpu_linear", "torch (mteb's default)")
             seconds = out["tasks"][task]["seconds"]
             print(f"      {seconds:.1f}s  score={out['tasks'][task]['score']}  rss={out['peak_rss_mb']}MB", flush=True)
     return runs

@@ -124,7 +124,8 @@ def case_embedboard(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
     adapter = load_adapter(get_card(MODEL), device="cpu", cache_dir=args.cache_dir, show_progress=False)
     encoder = _Counting(adapter)
-    out: dict[str, Any] = {"load_seconds": time.perf_counter() - started, "tasks": {}}
+    out: dict[str, Any] = {"load_seconds": time.perf_counter() - started, "tasks": {},
+                           "cpu_linear": adapter.cpu_linear}
     for task in _tasks(args.tasks):
         encoder.seen.clear()
         wall, cpu = time.perf_counter(), time.process_time()

@@ -86,6 +86,7 @@ def render_markdown(record: dict[str, Any]) -> str:
         f"mteb {machine['mteb']}, sentence-transformers {machine['sentence_transformers']}.",
         f"Load at start: `{machine['uptime_start']}`; at end: `{machine.get('uptime_end', '?')}`.",
         "Wall times per task exclude model loading; ratios compare variants run turn about, task by task.",
+        "Linear layers: " + "; ".join(f"{v} {run.get('cpu_linear', '?')}" for v, run in record["runs"].items()) + ".",
         "",
         "| task | texts | tokens | " + " | ".join(f"{v} s" for v in variants)
         + " | cold/plain | warm/cold | mrl4/cold | plain texts/s | cold texts/s | cold tokens/s | plain score | cold score | agree |",
