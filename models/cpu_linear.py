@@ -13,6 +13,7 @@ changing the batch size does. `runtime_cpu_linear: torch` on the card (or
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -32,7 +33,9 @@ def cpu_linear_choice(requested: str | None, card_options: dict[str, Any]) -> st
     return choice
 
 
+@functools.cache
 def _packed_linear_class() -> type:
+    """Built on first use, so importing this module does not import torch."""
     import torch
 
     class PackedLinear(torch.nn.Module):
@@ -101,7 +104,7 @@ def pack_cpu_linears(model: Any) -> int:
 
 
 def apply_cpu_linear(model: Any, *, device: str, dtype: str, requested: str | None, card_options: dict[str, Any]) -> str:
-    """What the run record says about linear layers: 'onednn (N layers)', or 'torch' and why."""
+    """Pack where it applies (fp32 on CPU); return what the run record says: 'onednn (N layers)' or 'torch ...'."""
     choice = cpu_linear_choice(requested, card_options)
     if device != "cpu" or dtype != "fp32":
         return "torch"
