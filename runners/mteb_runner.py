@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,26 +89,19 @@ def run_mteb_tasks(
         if not pending:
             continue
         located, source = locate(task, data_dir, suite_name)
+        origin = source.as_dict()
         read_labels_once(located)
         # Loaded once for every dim: mteb leaves data it did not load itself in place.
-        _load(located, source.as_dict(), data_dir, suite_name)
+        with _explained(name, origin, data_dir, suite_name):
+            located.load_data()
         try:
             for dim, dim_encoder, store in pending:
                 outcomes.append(
-                    _evaluate_one(located, dim, dim_encoder, store, source.as_dict(), runtime or {}, data_dir, suite_name, echo)
+                    _evaluate_one(located, dim, dim_encoder, store, origin, runtime or {}, data_dir, suite_name, echo)
                 )
         finally:
             located.unload_data()
     return outcomes
-
-
-def _load(task: Any, source: dict[str, Any], data_dir: str | None, suite_name: str) -> None:
-    try:
-        task.load_data()
-    except EmbedboardError:
-        raise
-    except Exception as err:
-        raise _explain(err, task.metadata.name, source, data_dir, suite_name) from err
 
 
 def _evaluate_one(  # noqa: PLR0913 -- one task at one dim, and everything its files record
@@ -128,7 +123,7 @@ def _evaluate_one(  # noqa: PLR0913 -- one task at one dim, and everything its f
     bridge = MtebEncoder(dim_encoder, experiment_kwargs={"dim": dim} if dim else None)
     dim_encoder.reset_stats()
     started = time.perf_counter()
-    try:
+    with _explained(name, source, data_dir, suite_name):
         model_result = mteb.evaluate(
             bridge,
             task,
@@ -139,10 +134,6 @@ def _evaluate_one(  # noqa: PLR0913 -- one task at one dim, and everything its f
             # mteb's own bars (e.g. "Searching corpus chunks") off: the encoder draws ours.
             encode_kwargs={"batch_size": max(dim_encoder.card.batch_size, 256), "show_progress_bar": False},
         )
-    except EmbedboardError:
-        raise
-    except Exception as err:
-        raise _explain(err, name, source, data_dir, suite_name) from err
     seconds = time.perf_counter() - started
     task_result = model_result.task_results[0]
     score = _main_score(task_result)
@@ -172,6 +163,17 @@ def _evaluate_one(  # noqa: PLR0913 -- one task at one dim, and everything its f
         + ")"
     )
     return TaskOutcome(name, dim, "done", score, seconds, path)
+
+
+@contextmanager
+def _explained(task: str, source: dict[str, Any], data_dir: str | None, suite: str) -> Iterator[None]:
+    """Let our own errors through; re-raise anything else from mteb or the hub via `_explain`."""
+    try:
+        yield
+    except EmbedboardError:
+        raise
+    except Exception as err:
+        raise _explain(err, task, source, data_dir, suite) from err
 
 
 def _explain(err: Exception, task: str, source: dict[str, Any], data_dir: str | None, suite: str) -> Exception:
