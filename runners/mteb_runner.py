@@ -24,6 +24,7 @@ from embedboard.runners.items import extract_items
 from embedboard.runners.label_access import read_labels_once
 from embedboard.runners.results_store import ResultsStore
 from embedboard.runners.run_record import build_run_record
+from embedboard.runners.task_rng import capture, reseed, restore
 
 
 @dataclass
@@ -91,11 +92,14 @@ def run_mteb_tasks(
         located, source = locate(task, data_dir, suite_name)
         origin = source.as_dict()
         read_labels_once(located)
+        reseed(located)  # as a freshly built task: an earlier run may have advanced the shared generators
         # Loaded once for every dim: mteb leaves data it did not load itself in place.
         with _explained(name, origin, data_dir, suite_name):
             located.load_data()
+        fresh_state = capture(located)
         try:
             for dim, dim_encoder, store in pending:
+                restore(located, fresh_state)  # every dim draws the samples a fresh evaluation would
                 outcomes.append(
                     _evaluate_one(located, dim, dim_encoder, store, origin, runtime or {}, data_dir, suite_name, echo)
                 )
