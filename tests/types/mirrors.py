@@ -131,7 +131,31 @@ def build_reranking_zh(root: Path, mirror: Path, n_queries: int = 30, per_query:
     return write_folder(root, RERANKING_ZH, _reranking_configs(queries, documents, relevant, candidates))
 
 
+PAIRS = "mteb/twitterurlcorpus-pairclassification"
+CLASSIFICATION = "mteb/banking77"
+SUMMARIZATION = "mteb/summeval"
+
+
+def build_real_subsets(root: Path, mirror: Path, pairs: int = 600, labels: int = 15, documents: int = 20) -> Path:
+    """Small, same-layout subsets of three real mirrored tasks (every row unchanged)."""
+    twitter = _rows(mirror / PAIRS / "data/test.jsonl")
+    write_folder(root, PAIRS, {"default": {"test": twitter[:: max(1, len(twitter) // pairs)][:pairs]}})
+    kept = sorted({row["label"] for row in _rows(mirror / CLASSIFICATION / "data/test.jsonl")})[:labels]
+    splits = {}
+    for split, per_label in (("train", 16), ("test", 20)):
+        taken: dict[int, int] = defaultdict(int)
+        splits[split] = []
+        for row in _rows(mirror / CLASSIFICATION / f"data/{split}.jsonl"):
+            if row["label"] in kept and taken[row["label"]] < per_label:
+                taken[row["label"]] += 1
+                splits[split].append(row)
+    write_folder(root, CLASSIFICATION, {"default": splits})
+    write_folder(root, SUMMARIZATION, {"default": {"test": _rows(mirror / SUMMARIZATION / "data/test.jsonl")[:documents]}})
+    return root
+
+
 def build_all(root: Path, mirror: Path) -> Path:
+    build_real_subsets(root, mirror)
     build_clustering_v2(root, mirror)
     build_clustering_legacy(root, mirror)
     build_reranking_en(root, mirror)
