@@ -136,7 +136,7 @@ CLASSIFICATION = "mteb/banking77"
 SUMMARIZATION = "mteb/summeval"
 
 
-def build_real_subsets(root: Path, mirror: Path, pairs: int = 600, labels: int = 15, documents: int = 20) -> Path:
+def build_real_subsets(root: Path, mirror: Path, pairs: int = 600, labels: int = 15, documents: int = 40) -> Path:
     """Small, same-layout subsets of three real mirrored tasks (every row unchanged)."""
     twitter = _rows(mirror / PAIRS / "data/test.jsonl")
     write_folder(root, PAIRS, {"default": {"test": twitter[:: max(1, len(twitter) // pairs)][:pairs]}})
