@@ -13,12 +13,14 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from embedboard.errors import EmbedboardError
 from embedboard.models.card import ModelCard
 from embedboard.models.protocol import EncoderInput, PromptType
 
@@ -75,20 +77,21 @@ class EmbeddingCache:
         self.path = Path(directory).expanduser() / f"{namespace}.sqlite"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=60)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vec BLOB NOT NULL)")
-        self._conn.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT)")
-        if description:
-            self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('description', ?)", (description,))
-        self._conn.commit()
+        with self._explained():
+            self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=60)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vec BLOB NOT NULL)")
+            self._conn.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT)")
+            if description:
+                self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('description', ?)", (description,))
+            self._conn.commit()
         self.hits = 0
         self.misses = 0
 
     def get_many(self, keys: Sequence[bytes]) -> dict[bytes, np.ndarray]:
         found: dict[bytes, np.ndarray] = {}
-        with self._lock:
+        with self._lock, self._explained():
             for start in range(0, len(keys), 500):
                 chunk = list(keys[start : start + 500])
                 marks = ",".join("?" * len(chunk))
@@ -101,9 +104,28 @@ class EmbeddingCache:
 
     def put_many(self, items: Iterable[tuple[bytes, np.ndarray]]) -> None:
         rows = [(key, np.ascontiguousarray(vec, dtype=np.float32).tobytes()) for key, vec in items]
-        with self._lock:
+        with self._lock, self._explained():
             self._conn.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
             self._conn.commit()
+
+    @contextmanager
+    def _explained(self) -> Iterator[None]:
+        """A damaged or full cache file becomes one line naming the file and the fix."""
+        try:
+            yield
+        except sqlite3.OperationalError as err:
+            if "full" in str(err):
+                raise EmbedboardError(
+                    f"The disk holding the embedding cache {self.path} is full ({err}); free space, "
+                    "or pass --cache-dir on another disk (or --no-cache)."
+                ) from err
+            raise EmbedboardError(f"The embedding cache {self.path} cannot be used ({err}); see its folder's permissions, "
+                                  "or pass another --cache-dir (or --no-cache).") from err
+        except sqlite3.DatabaseError as err:
+            raise EmbedboardError(
+                f"The embedding cache {self.path} is damaged ({err}); delete that file (its vectors are "
+                "recomputed), or pass another --cache-dir (or --no-cache)."
+            ) from err
 
     def __len__(self) -> int:
         with self._lock:

@@ -42,6 +42,19 @@ def to_bfloat16(values: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(as_float), as_float, out)
 
 
+def _api_key(card: ModelCard) -> str:
+    """The key from the variable the card names; never from a file or an argument."""
+    variable = card.options.get("api_key_env")
+    key = os.environ.get(variable) if variable else None
+    if not key:
+        raise EmbedboardError(
+            f"{card.name} needs an API key: set the environment variable "
+            f"{variable or '(the card names none: add options.api_key_env)'}. "
+            "The key is read from the environment only and never written anywhere."
+        )
+    return key
+
+
 class RemoteEmbeddingModel(EmbeddingModel):
     """Base of the API adapters: `embed` = truncate, batch, send through the shared client, check."""
 
@@ -80,6 +93,14 @@ class RemoteEmbeddingModel(EmbeddingModel):
         self._client: ApiClient | None = None
         self._stats_lock = threading.Lock()
         self._seed_counters()
+
+    @classmethod
+    def preflight(cls, card: ModelCard, *, api_base: str | None = None, **_: Any) -> list[str]:
+        """An API needs a base URL and a key: say so before any data loads."""
+        if not (api_base or card.options.get("api_base")):
+            raise EmbedboardError(f"Model card {card.name} has no options.api_base; add it or pass --api-base.")
+        _api_key(card)
+        return []
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(card={self.card.name!r}, url={self.url!r})"
@@ -121,17 +142,9 @@ class RemoteEmbeddingModel(EmbeddingModel):
     def client(self) -> ApiClient:
         """Created on first use, so a fully cached run needs no key at all."""
         if self._client is None:
-            variable = self.card.options.get("api_key_env")
-            key = os.environ.get(variable) if variable else None
-            if not key:
-                raise EmbedboardError(
-                    f"{self.card.name} needs an API key: set the environment variable "
-                    f"{variable or '(the card names none: add options.api_key_env)'}. "
-                    "The key is read from the environment only and never written anywhere."
-                )
             self._client = ApiClient(
                 url=self.url,
-                api_key=key,
+                api_key=_api_key(self.card),
                 policy=self.policy,
                 concurrency=self.concurrency,
                 extra_headers=dict(self.card.options.get("extra_headers") or {}),

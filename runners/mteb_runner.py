@@ -22,6 +22,7 @@ from embedboard.models.mteb_bridge import MtebEncoder
 from embedboard.runners.data_source import locate
 from embedboard.runners.items import extract_items
 from embedboard.runners.label_access import read_labels_once
+from embedboard.runners.mirror_check import damaged_mirror_error
 from embedboard.runners.results_store import ResultsStore
 from embedboard.runners.run_record import build_run_record
 
@@ -53,6 +54,29 @@ def _main_score(task_result: Any) -> float | None:
         return None
 
 
+def finished_runs(
+    card: Any, tasks: list[Any], results_root: str | Path, dims: list[int] | None, overwrite: bool
+) -> list[Path] | None:
+    """The result files when every (task, dim) of a run is already on disk, else None.
+
+    Lets the CLI skip loading a model that has nothing to do. Same rule as the loop in
+    `run_mteb_tasks`; a checkpoint card (dim unknown before loading) with --dims is never
+    "finished" here, since one of its dims may be the native one.
+    """
+    if overwrite or not tasks or (card.dim is None and dims):
+        return None
+    wanted: list[int | None] = [None] + [d for d in (dims or []) if d != card.dim]
+    revision = card.revision or "no_revision_available"
+    paths = []
+    for task in tasks:
+        for dim in wanted:
+            store = ResultsStore(results_root, card.result_name, revision, dim)
+            if not store.has_task(task.metadata.name):
+                return None
+            paths.append(store.task_path(task.metadata.name))
+    return paths
+
+
 def run_mteb_tasks(
     encoder: Any,
     tasks: list[Any],
@@ -75,14 +99,15 @@ def run_mteb_tasks(
     configs += [(d, TruncatedEncoder(encoder, d)) for d in extra_dims]
     outcomes: list[TaskOutcome] = []
 
-    for task in tasks:
+    for index, task in enumerate(tasks, 1):
         name = task.metadata.name
+        counter = f" [{index}/{len(tasks)}]" if len(tasks) > 1 else ""  # where a long suite stands
         pending: list[tuple[int | None, Any, ResultsStore]] = []
         for dim, dim_encoder in configs:
             store = ResultsStore(results_root, card.result_name, card.revision or "no_revision_available", dim)
             if store.has_task(name) and not overwrite:
                 label = name if dim is None else f"{name} @dim {dim}"
-                echo(f"skip  {label}: already in {store.task_path(name)} (use --overwrite to redo)")
+                echo(f"skip  {label}{counter}: already in {store.task_path(name)} (use --overwrite to redo)")
                 outcomes.append(TaskOutcome(name, dim, "skipped", None, 0.0, store.task_path(name)))
             else:
                 pending.append((dim, dim_encoder, store))
@@ -97,7 +122,8 @@ def run_mteb_tasks(
         try:
             for dim, dim_encoder, store in pending:
                 outcomes.append(
-                    _evaluate_one(located, dim, dim_encoder, store, origin, runtime or {}, data_dir, suite_name, echo)
+                    _evaluate_one(located, dim, dim_encoder, store, origin, runtime or {}, data_dir, suite_name, echo,
+                                  counter=counter)
                 )
         finally:
             located.unload_data()
@@ -114,12 +140,13 @@ def _evaluate_one(  # noqa: PLR0913 -- one task at one dim, and everything its f
     data_dir: str | None,
     suite_name: str,
     echo,  # noqa: ANN001
+    counter: str = "",
 ) -> TaskOutcome:
     """Evaluate a loaded task with mteb at one dim and write its files, the task file last."""
     import mteb
 
     name = task.metadata.name
-    label = name if dim is None else f"{name} @dim {dim}"
+    label = (name if dim is None else f"{name} @dim {dim}") + counter
     bridge = MtebEncoder(dim_encoder, experiment_kwargs={"dim": dim} if dim else None)
     dim_encoder.reset_stats()
     started = time.perf_counter()
@@ -177,7 +204,9 @@ def _explained(task: str, source: dict[str, Any], data_dir: str | None, suite: s
 
 
 def _explain(err: Exception, task: str, source: dict[str, Any], data_dir: str | None, suite: str) -> Exception:
-    """Turn a hub/connection failure into an error that names the folder and the fix."""
+    """Turn a hub/connection failure or a damaged local copy into an error that names the fix."""
+    if source["kind"] == "local":
+        return damaged_mirror_error(err, task, source["location"]) or err
     text = f"{type(err).__name__}: {err}"
     network_words = ("offline", "connect", "resolve", "couldn't reach", "hub", "network", "timed out")
     if source["kind"] == "hub" and any(word in text.lower() for word in network_words):
