@@ -268,6 +268,10 @@ def cmd_data_pull(args: argparse.Namespace) -> int:
         targets = [(BRIGHT_HF_PATH, None)]
     else:
         targets = sorted({(t.metadata.dataset["path"], t.metadata.dataset.get("revision")) for t in suite.mteb_tasks()})
+    from embedboard.preflight import check_hub, check_writable_folder
+
+    check_writable_folder(args.data_dir, "--data-dir")
+    check_hub([f"dataset {path}" for path, _ in targets])
     written = pull(targets, args.data_dir)
     print(f"{len(written)} dataset(s) in {args.data_dir}")
     return 0

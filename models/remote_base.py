@@ -177,6 +177,7 @@ class RemoteEmbeddingModel(EmbeddingModel):
         def parse(body: Any) -> np.ndarray:
             embeddings, billed = self.read_response(body, expected)
             vectors = self.check_vectors(embeddings, expected)
+            self.advance_progress(expected)  # per answered request, not per chunk of 256+
             tokens = billed if billed is not None else estimated_tokens
             self._count("input_tokens", tokens)
             if self.price_per_1k is not None:
