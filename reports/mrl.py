@@ -31,6 +31,7 @@ class MrlCurve:
     used: list[str]
     excluded: list[str] = field(default_factory=list)
     suite_size: int = 0  # tasks (or BRIGHT domains) the suite has; `used` may be fewer
+    counts: dict[str, int] = field(default_factory=dict)  # tasks (or domains) behind each series
 
     @property
     def coverage(self) -> str:
@@ -83,6 +84,10 @@ def build_curve(by_dim: dict[int | None, list[ResultFolder]], suite: SuiteSpec, 
     if not complete:
         return None
     series: dict[str, dict[int, float]] = {AVG: {}}
+    counts = {AVG: len(complete)}
+    for key, name, _ in scored[full_dim]:
+        if name in complete:
+            counts[key] = counts.get(key, 0) + 1
     for dim in dims:
         rows = [(key, score) for key, name, score in scored[dim] if name in complete]
         series[AVG][dim] = mean(s for _, s in rows)  # type: ignore[assignment]
@@ -91,7 +96,7 @@ def build_curve(by_dim: dict[int | None, list[ResultFolder]], suite: SuiteSpec, 
             series.setdefault(key, {})[dim] = mean(s for k, s in rows if k == key)  # type: ignore[assignment]
     excluded = [n for n in present_native if n not in complete]
     return MrlCurve(model=model, suite=suite, full_dim=full_dim, dims=dims, series=series, used=complete, excluded=excluded,
-                    suite_size=len(names))
+                    suite_size=len(names), counts=counts)
 
 
 def drop_table(curve: MrlCurve) -> Table:
