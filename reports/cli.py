@@ -13,6 +13,7 @@ from embedboard.errors import EmbedboardError
 REPORT_EPILOG = """examples:
   embedboard report --suite mteb-eng-v2 --results ../shared/reference/results
   embedboard report --suite bright --format html --output bright.html --details
+  embedboard report --suite cmteb --profile cmteb-legacy             # old C-MTEB metrics, as model cards quote them
   embedboard report --suite mteb-eng-v2 --readme README.md          # fill the marked section
   embedboard report --readme README.md --all-marked --results results  # every marked section (make report)
   embedboard report --mrl --model sentence-transformers/all-MiniLM-L6-v2 --out-dir mrl/
@@ -36,6 +37,9 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     report.add_argument("--suite", help="mteb-eng-v2, cmteb, bright, bright-long, or a suite from `embedboard suites`")
+    report.add_argument("--profile", metavar="NAME",
+                        help="a table profile of the suite (per-task metric/split overrides, named in the footnote), "
+                             "e.g. cmteb-legacy for cmteb; see reports/leaderboards.yaml")
     report.add_argument("--results", nargs="+", default=["results"], metavar="DIR",
                         help="results roots, model, revision or experiment folders (mteb layout); default: results")
     report.add_argument("--model", action="append", metavar="NAME", help="only this model (org/name or name); repeatable. Required with --mrl")
@@ -94,9 +98,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     from embedboard.reports.suites import resolve_suite
     from embedboard.reports.tables import details, leaderboard, model_entries
 
-    suite = resolve_suite(args.suite)
+    fmt = args.format or (Path(args.output).suffix.lstrip(".").replace("markdown", "md") if args.output else "md")
+    if fmt not in ("md", "csv", "html") and not args.readme:
+        raise EmbedboardError(f"Cannot tell the format from {args.output}; pass --format md|csv|html.")
+    suite = resolve_suite(args.suite, args.profile)
     entries = model_entries(discover(args.results), args.model, args.experiments)
-    tables = [leaderboard(entries, suite, args.allow_partial)]
+    # The HTML page is the full leaderboard (rank, mean over types, model facts); Markdown keeps the model-card layout.
+    tables = [leaderboard(entries, suite, args.allow_partial, extended=fmt == "html" and not args.readme)]
     if args.details:
         tables.append(details(entries, suite))
     if args.readme:
@@ -105,9 +113,6 @@ def cmd_report(args: argparse.Namespace) -> int:
         changed = update_readme(args.readme, {suite.name: "\n".join(to_markdown(t, with_title=i > 0) for i, t in enumerate(tables))})
         print(f"{args.readme}: {suite.name} section {'updated' if changed else 'already up to date'}", file=sys.stderr)
         return 0
-    fmt = args.format or (Path(args.output).suffix.lstrip(".").replace("markdown", "md") if args.output else "md")
-    if fmt not in ("md", "csv", "html"):
-        raise EmbedboardError(f"Cannot tell the format from {args.output}; pass --format md|csv|html.")
     _emit(render(tables, fmt, title=f"embedboard: {suite.title}"), args.output)
     return 0
 
@@ -127,7 +132,7 @@ def _report_readme_all(args: argparse.Namespace) -> int:
     bodies = {}
     for name in suites:
         try:
-            bodies[name] = to_markdown(leaderboard(entries, resolve_suite(name), args.allow_partial))
+            bodies[name] = to_markdown(leaderboard(entries, resolve_suite(name, args.profile), args.allow_partial))
         except NoResultsError:
             # A fresh checkout has marked sections before it has results: say so, don't fail `make report`.
             bodies[name] = f"_No results yet for suite {name} under {', '.join(args.results)}._\n"
