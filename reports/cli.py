@@ -45,7 +45,7 @@ def register(subparsers: Any) -> None:
     report.add_argument("--model", action="append", metavar="NAME", help="only this model (org/name or name); repeatable. Required with --mrl")
     report.add_argument("--format", choices=("md", "csv", "html"), help="output format (default: from --output's suffix, else md)")
     report.add_argument("--output", metavar="FILE", help="write here instead of stdout")
-    report.add_argument("--details", action="store_true", help="add a per-task (per-domain for BRIGHT) table")
+    report.add_argument("--details", action="store_true", help="add a per-task (per-domain for BRIGHT) table (HTML always has it)")
     report.add_argument("--allow-partial", action="store_true",
                         help="compute AVG and type means over the tasks present and mark the row (off: such cells say what is missing)")
     report.add_argument("--experiments", action="store_true", help="also list experiment folders (MRL dims) as rows")
@@ -66,6 +66,7 @@ def register(subparsers: Any) -> None:
     regress.add_argument("--baseline", required=True, metavar="DIR_A", help="baseline revision, experiment or model folder")
     regress.add_argument("--candidate", required=True, metavar="DIR_B", help="candidate revision, experiment or model folder")
     regress.add_argument("--suite", help="compare only this suite's tasks (default: every task, which both sides must have)")
+    regress.add_argument("--tasks", metavar="A,B", help="with --suite: compare only these of its tasks (comma-separated)")
     regress.add_argument("--max-avg-drop", type=float, default=0.3, metavar="POINTS", help="largest AVG drop that passes, in points (default 0.3)")
     regress.add_argument("--max-task-drop", type=float, default=1.0, metavar="POINTS", help="largest task drop that passes, in points (default 1.0)")
     regress.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples (default 1000)")
@@ -105,7 +106,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     entries = model_entries(discover(args.results), args.model, args.experiments)
     # The HTML page is the full leaderboard (rank, mean over types, model facts); Markdown keeps the model-card layout.
     tables = [leaderboard(entries, suite, args.allow_partial, extended=fmt == "html" and not args.readme)]
-    if args.details:
+    if args.details or (fmt == "html" and not args.readme):  # the HTML page always carries the per-task table
         tables.append(details(entries, suite))
     if args.readme:
         from embedboard.reports.readme import update_readme
@@ -168,6 +169,19 @@ def _report_mrl(args: argparse.Namespace) -> int:
     return 0
 
 
+def _only_tasks(suite: Any, tasks: str) -> Any:
+    """The suite cut down to the named tasks (a CI gate on a subset); names it lacks are an error."""
+    from dataclasses import replace
+
+    if suite is None:
+        raise EmbedboardError("--tasks needs --suite (the suite says how each task is scored).")
+    wanted = [t.strip() for t in tasks.replace(" ", ",").split(",") if t.strip()]
+    unknown = [t for t in wanted if suite.task(t) is None]
+    if unknown:
+        raise EmbedboardError(f"Suite {suite.name} has no task {', '.join(unknown)}; its tasks: {', '.join(t.name for t in suite.tasks)}.")
+    return replace(suite, tasks=tuple(t for t in suite.tasks if t.name in wanted))
+
+
 def cmd_regress(args: argparse.Namespace) -> int:
     """`embedboard regress`: 1 on regression, 0 otherwise; input errors raise (exit 2)."""
     from embedboard.reports.regress import Thresholds, compare
@@ -178,6 +192,8 @@ def cmd_regress(args: argparse.Namespace) -> int:
         raise EmbedboardError("--bootstrap must be at least 1.")
     thresholds = Thresholds(args.max_avg_drop, args.max_task_drop, args.alpha, args.bootstrap, args.seed)
     suite = resolve_suite(args.suite) if args.suite else None
+    if args.tasks:
+        suite = _only_tasks(suite, args.tasks)
     comparison = compare(args.baseline, args.candidate, suite, thresholds)
     markdown = to_markdown(comparison)
     sys.stdout.write(markdown)
