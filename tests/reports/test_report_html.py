@@ -91,3 +91,11 @@ def test_revisions_holding_different_tasks_merge_with_a_footnote(reference, caps
     out = capsys.readouterr().out
     assert "| NV-Embed-v2 | 69.81 |" in out
     assert "- NV-Embed-v2: one row from 2 revision folders holding different tasks: 7604d305 (21 tasks), external (20 tasks)." in out
+
+
+def test_html_page_always_has_the_per_task_table(reference, tmp_path):
+    page = tmp_path / "board.html"
+    assert main(["report", "--suite", "mteb-eng-v2", "--results", str(reference), "--output", str(page)]) == 0
+    text = page.read_text(encoding="utf-8")
+    assert text.count('<table class="embedboard">') == 2 and "MTEB(eng, v2): per-task scores" in text
+    assert "<th scope=\"col\">Rank (Borda)</th>" in text
