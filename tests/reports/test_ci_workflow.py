@@ -95,7 +95,14 @@ def test_workflow_steps_gate_a_copied_checkpoint(tmp_path, mirror):
     run1.mkdir()
     env1 = {**base_env, "BASELINE": str(MINILM), "GITHUB_ENV": str(run1 / "env"), "GITHUB_STEP_SUMMARY": str(run1 / "summary.md")}
     (run1 / "env").touch()
-    assert _run_steps(run1, env1) == [0, 0, 0, 1]
+    saved_umask = os.umask(0o022)
+    try:
+        assert _run_steps(run1, env1) == [0, 0, 0, 1]
+    finally:
+        os.umask(saved_umask)
+    # Every file the run wrote (results, run records, items, model_meta.json, the report) is world-readable, as mteb's own.
+    written = [p for p in [*(run1 / "ci-results").rglob("*"), run1 / "regress.md"] if p.is_file()]
+    assert len(written) >= 4 and all(p.stat().st_mode & 0o777 == 0o644 for p in written), [oct(p.stat().st_mode) for p in written]
     summary = (run1 / "summary.md").read_text()
     assert summary.startswith("## embedboard regress: REGRESSION") and "STS12" in summary
     candidate = next((run1 / "ci-results").glob("*/*/STS12.json")).parent
