@@ -43,7 +43,7 @@ def _mteb_meta(model: str) -> dict[str, Any]:
     import mteb
 
     try:
-        meta = mteb.get_model_meta(model)
+        meta = mteb.get_model_meta(model, fetch_from_hf=False)  # reports never touch the network
     except Exception:  # noqa: BLE001 -- mteb raises several types for a model it does not know
         return {}
     return {key: getattr(meta, key, None) for key in ("reference", "n_parameters", "embed_dim", "max_tokens", "release_date")}
