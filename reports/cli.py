@@ -86,6 +86,8 @@ def _emit(text: str, output: str | None) -> None:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """`embedboard report`: one of tables, README sections, or MRL plots."""
+    if args.profile and not args.suite:
+        raise EmbedboardError("--profile needs --suite: profiles belong to a suite (see reports/leaderboards.yaml).")
     if args.mrl:
         return _report_mrl(args)
     if args.all_marked:
@@ -133,7 +135,7 @@ def _report_readme_all(args: argparse.Namespace) -> int:
     bodies = {}
     for name in suites:
         try:
-            bodies[name] = to_markdown(leaderboard(entries, resolve_suite(name, args.profile), args.allow_partial))
+            bodies[name] = to_markdown(leaderboard(entries, resolve_suite(name), args.allow_partial))
         except NoResultsError:
             # A fresh checkout has marked sections before it has results: say so, don't fail `make report`.
             bodies[name] = f"_No results yet for suite {name} under {', '.join(args.results)}._\n"
@@ -155,7 +157,7 @@ def _report_mrl(args: argparse.Namespace) -> int:
     full = native_dim(by_dim[None], args.native_dim)
     outputs = []
     for name in [args.suite] if args.suite else known_suites():
-        curve = build_curve(by_dim, resolve_suite(name), full)
+        curve = build_curve(by_dim, resolve_suite(name, args.profile), full)
         if curve is None:
             continue
         markdown = to_markdown(drop_table(curve), with_title=True)

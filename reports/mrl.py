@@ -123,6 +123,8 @@ def drop_table(curve: MrlCurve) -> Table:
         table.rows.append(cells)
         table.sort_keys.append(keys)
     table.notes.append(f"Cells: score at that dim (change vs dim {curve.full_dim}); {len(curve.used)} task(s): {', '.join(curve.used)}.")
+    if curve.suite.profile_note:
+        table.notes.append(curve.suite.profile_note + ".")
     if curve.excluded:
         table.notes.append(f"Left out (missing at some dim): {', '.join(curve.excluded)}.")
     return table

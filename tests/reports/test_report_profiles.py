@@ -48,3 +48,8 @@ def test_unknown_profile_is_one_line_naming_the_known_ones(reference, capsys):
 def test_profile_is_in_help():
     out = subprocess.run([sys.executable, "-m", "embedboard.reports.cli", "report", "--help"], capture_output=True, text=True, check=True).stdout
     assert "--profile NAME" in out and "cmteb-legacy" in out
+
+
+def test_profile_needs_a_suite(reference, capsys):
+    assert main(["report", "--profile", "cmteb-legacy", "--results", str(reference)]) == 2
+    assert "--profile needs --suite" in capsys.readouterr().err
