@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from embedboard.errors import EmbedboardError
+from embedboard.reports.borda import borda_ranks
 from embedboard.reports.loading import (
     ResultFolder,
     TaskFile,
@@ -158,27 +159,6 @@ def _row(entry: ModelEntry, suite: SuiteSpec, allow_partial: bool, compact: bool
     else:
         avg, avg_text = None, f"n/a ({len(missing)} of {len(row_units)} missing)"
     return _Row(entry, label, avg, avg_text, columns, {n: s for _, n, s in row_units}, missing)
-
-
-def borda_ranks(rows: list[dict[str, float | None]]) -> list[int]:
-    """mteb's leaderboard rank (`mteb.benchmarks._create_table._borda_rank_from_long`).
-
-    Per task, models are ranked by score (ties share the average rank) and earn
-    `n_models - rank` points; a missing task earns 0. Rank 1 has the most points; ties share
-    the best rank ("min").
-    """
-    n_models = len(rows)
-    points = [0.0] * n_models
-    for task in {t for row in rows for t in row}:
-        scored = sorted(((row[task], i) for i, row in enumerate(rows) if row.get(task) is not None), key=lambda si: -si[0])
-        position = 0
-        while position < len(scored):
-            tied = [i for score, i in scored if score == scored[position][0]]
-            average_rank = position + (len(tied) + 1) / 2
-            for i in tied:
-                points[i] += n_models - average_rank
-            position += len(tied)
-    return [1 + sum(1 for other in points if other > mine) for mine in points]
 
 
 def _type_mean(row: _Row, allow_partial: bool) -> float | None:

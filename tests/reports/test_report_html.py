@@ -8,11 +8,12 @@ import shutil
 import polars as pl
 from mteb.benchmarks._create_table import _borda_rank_from_long
 
+from embedboard.reports.borda import borda_ranks
 from embedboard.reports.cli import main
 from embedboard.reports.loading import discover
 from embedboard.reports.render import render
 from embedboard.reports.suites import resolve_suite
-from embedboard.reports.tables import borda_ranks, leaderboard, model_entries, units
+from embedboard.reports.tables import leaderboard, model_entries, units
 
 from .conftest import write_task_result
 
