@@ -37,7 +37,10 @@ def browser() -> str:
 
 def _chromium(browser: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     profile = tmp_path / "chromium-profile"
-    return subprocess.run([browser, *FLAGS, f"--user-data-dir={profile}", *args], capture_output=True, text=True, check=True)
+    # Chromium's own caches and crash files go to tmp too, never the user's home.
+    home = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    return subprocess.run([browser, *FLAGS, f"--user-data-dir={profile}", *args], capture_output=True, text=True, check=True,
+                          env={**os.environ, **home})
 
 
 def _first_table_models(dom: str) -> list[str]:
