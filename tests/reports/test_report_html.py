@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 
 import polars as pl
+import pytest
 from mteb.benchmarks._create_table import _borda_rank_from_long
 
 from embedboard.reports.borda import borda_ranks
@@ -100,3 +101,21 @@ def test_html_page_always_has_the_per_task_table(reference, tmp_path):
     text = page.read_text(encoding="utf-8")
     assert text.count('<table class="embedboard">') == 2 and "MTEB(eng, v2): per-task scores" in text
     assert "<th scope=\"col\">Rank (Borda)</th>" in text
+
+
+@pytest.mark.slow
+def test_rank_and_means_equal_mtebs_own_leaderboard_table(reference):
+    """mteb 2.26's leaderboard builder on the same official files: same Borda rank, Mean (Task), Mean (TaskType)."""
+    import mteb
+    from mteb.cache import ResultCache
+
+    benchmark = mteb.get_benchmark("MTEB(eng, v2)")
+    names = ["nvidia/NV-Embed-v2", "Linq-AI-Research/Linq-Embed-Mistral", "ByteDance-Seed/Seed1.5-Embedding",
+             "NovaSearch/jasper_en_vision_language_v1"]
+    results = ResultCache(cache_path=reference.parent).load_results(tasks=benchmark.tasks, models=names, require_model_meta=False)
+    theirs = benchmark._create_summary_table(results.join_revisions()._to_results_df(benchmark.tasks)).df
+    expected = [[str(rank), model.split("/", 1)[-1], f"{100 * task_mean:.2f}", f"{100 * type_mean:.2f}"]
+                for rank, model, task_mean, type_mean in theirs.select("Rank (Borda)", "Model", "Mean (Task)", "Mean (TaskType)").iter_rows()]
+    entries = model_entries(discover([reference]), names)
+    ours = leaderboard(entries, resolve_suite("mteb-eng-v2"), extended=True)
+    assert [row[:4] for row in ours.rows] == expected
