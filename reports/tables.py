@@ -238,7 +238,8 @@ def leaderboard(entries: list[ModelEntry], suite: SuiteSpec, allow_partial: bool
             table.sort_keys.append([None, row.avg, *[value for _, value, _ in row.columns]])
     for row in built:
         if row.missing:
-            table.notes.append(f"{row.entry.label}: missing {len(row.missing)}: {', '.join(row.missing)}.")
+            names = "hover its cells for the names" if extended else ", ".join(row.missing)
+            table.notes.append(f"{row.entry.label}: missing {len(row.missing)}: {names}.")
         for note in (row.entry.revision_note(), row.entry.split_note):
             if note and note not in table.notes:
                 table.notes.append(note)
