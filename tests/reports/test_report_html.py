@@ -68,6 +68,7 @@ def test_html_links_hover_lists_and_sticky_header(reference, tmp_path):
     # A model with missing tasks: short cells, the full list on hover.
     assert ">40 missing</td>" in page and 'title="missing 40: ArguAna, ' in page
     assert 'title="missing 7: STS14' in page or 'title="missing 8: ' in page
+    assert "all-MiniLM-L6-v2: missing 40: hover its cells for the names." in page  # no long lists in the footnotes either
     assert "position: sticky" in page
     # The Markdown table keeps the model-card layout and its long missing lists.
     markdown = render([leaderboard(entries, resolve_suite("mteb-eng-v2"))], "md", "t")
