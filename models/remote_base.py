@@ -162,7 +162,8 @@ class RemoteEmbeddingModel(EmbeddingModel):
         if self.card.options.get("cast") == "bf16":
             vectors = to_bfloat16(vectors)
         if self.card.normalize:
-            norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+            with np.errstate(over="ignore"):  # an overflow is reported below, as an error
+                norms = np.linalg.norm(vectors, axis=1, keepdims=True)
             bad = ~np.isfinite(norms[:, 0]) | (norms[:, 0] == 0)
             if bad.any():  # float32 norms overflow for components near 1e20: v / inf would be a zero vector
                 largest = float(np.abs(vectors[bad]).max())

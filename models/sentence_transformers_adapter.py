@@ -52,10 +52,12 @@ class SentenceTransformerAdapter(EmbeddingModel):
         )
         if card.max_length:
             self.model.max_seq_length = card.max_length
-        self._card = self._card.replace(pooling=self._checked_pooling(self._card))
+        # The card records what runs: the model's own pooling and its effective max length.
+        self._card = self._card.replace(pooling=self._checked_pooling(self._card),
+                                        max_length=self.model.max_seq_length or card.max_length)
         if card.dim is None:  # a checkpoint folder's card learns its dimension from the model
             dim_of = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
-            self._card = card.replace(dim=dim_of())
+            self._card = self._card.replace(dim=dim_of())
         self.weights = weights
         self.token_budget, self.max_batch_items = token_budget(card, self.device)
         self.cpu_linear = apply_cpu_linear(self.model, device=self.device, dtype=card.dtype,

@@ -44,7 +44,7 @@ class DataSource:
     def identity(self) -> str:
         """What the data is, for the settings fingerprint: its content for a folder, path@revision on the hub."""
         if self.kind == "local":
-            return f"local:{self.content_sha256}"
+            return f"local:{(self.content_sha256 or '')[:16]}"
         return f"hub:{self.location}@{self.revision or 'main'}"
 
 
