@@ -104,6 +104,14 @@ def run_mteb_tasks(
     return outcomes
 
 
+def _sides(task: Any) -> tuple[str, ...]:
+    """The sides mteb encodes a task with: retrieval-style tasks (retrieval, reranking,
+    instruction retrieval) send queries and documents, every other type is symmetric."""
+    from mteb.abstasks.retrieval import AbsTaskRetrieval
+
+    return ("query", "document") if isinstance(task, AbsTaskRetrieval) else ("symmetric",)
+
+
 def _plan(  # noqa: PLR0913
     task: Any,
     encoder: Any,
@@ -123,7 +131,7 @@ def _plan(  # noqa: PLR0913
     for dim, dim_encoder in configs:
         store = ResultsStore(results_root, card.result_name, card.revision or "no_revision_available", dim)
         # The full encoder answers for every dim: it holds the instruction table in use.
-        settings = settings_fingerprint(encoder, context, dim=dim, data=source.identity)
+        settings = settings_fingerprint(encoder, context, dim=dim, data=source.identity, sides=_sides(task))
         if store.has_task(name) and not overwrite:
             label = name if dim is None else f"{name} @dim {dim}"
             where = str(store.task_path(name))

@@ -35,12 +35,12 @@ def _mteb_version() -> str | None:
         return None
 
 
-def _instructions(encoder: Any, task: TaskContext) -> dict[str, str | None]:
+def _instructions(encoder: Any, task: TaskContext, sides: tuple[str, ...]) -> dict[str, str | None]:
     """The instruction text each side of `task` gets from this encoder, as it will encode it."""
     resolve = getattr(encoder, "instruction_for", None)
     table = getattr(encoder, "instruction_table", None) or encoder.card.instructions
     texts: dict[str, str | None] = {}
-    for side in SIDES:
+    for side in sides:
         prompt_type = None if side == "symmetric" else side
         try:
             texts[side] = resolve(task, prompt_type) if resolve else resolve_instruction(
@@ -57,15 +57,20 @@ def settings_fingerprint(
     *,
     dim: int | None,
     data: str,
+    sides: tuple[str, ...] = SIDES,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Flat {setting: value} of everything that can change this task's vectors or score."""
+    """Flat {setting: value} of everything that can change this task's vectors or score.
+
+    `sides` are the sides the task encodes (query and document for retrieval, symmetric
+    otherwise): an instruction change on a side the task never uses changes nothing.
+    """
     card = encoder.card
     settings: dict[str, Any] = {name: getattr(card, name) for name in _CARD_FIELDS}
     for key, value in sorted((card.options or {}).items()):
         if not key.startswith("runtime_"):
             settings[f"option.{key}"] = value
-    for side, text in _instructions(encoder, task).items():
+    for side, text in _instructions(encoder, task, sides).items():
         settings[f"instruction.{side}"] = text
     settings["dim"] = dim or card.dim
     settings["mteb"] = _mteb_version()

@@ -115,6 +115,7 @@ def run_bright(
             task_context(encoder.card, domain, long_context, instructions),
             dim=None,
             data=source.identity,
+            sides=("query", "document"),
             extra={"query_variant": variant, "top_k": top_k},
         )
         for domain in domains
