@@ -60,9 +60,14 @@ class RemoteEmbeddingModel(EmbeddingModel):
         device: Any = None,  # accepted for a uniform adapter signature; APIs have no device
         **kwargs: Any,
     ) -> None:
+        # The server actually called goes into the card, so the embedding cache key and the run
+        # record both name it: two servers (say fp32 and bf16) never share cached vectors.
+        served_at = (api_base or card.options.get("api_base") or "").rstrip("/")
+        if served_at:
+            card = card.replace(options={**card.options, "api_base": served_at})
         super().__init__(card, **kwargs)
         options = card.options
-        self.api_base = (api_base or options.get("api_base") or "").rstrip("/")
+        self.api_base = served_at
         if not self.api_base:
             raise EmbedboardError(f"Model card {card.name} has no options.api_base; add it or pass --api-base.")
         self.url = self.api_base + options.get("endpoint", self.default_endpoint)
@@ -157,7 +162,16 @@ class RemoteEmbeddingModel(EmbeddingModel):
         if self.card.options.get("cast") == "bf16":
             vectors = to_bfloat16(vectors)
         if self.card.normalize:
-            vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+            with np.errstate(over="ignore"):  # an overflow is reported below, as an error
+                norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+            bad = ~np.isfinite(norms[:, 0]) | (norms[:, 0] == 0)
+            if bad.any():  # float32 norms overflow for components near 1e20: v / inf would be a zero vector
+                largest = float(np.abs(vectors[bad]).max())
+                raise EmbedboardError(
+                    f"{self.card.name} at {self.api_base} returned {int(bad.sum())} vector(s) that cannot be "
+                    f"normalised in float32 (largest component {largest:.3g}); the server's output is broken."
+                )
+            vectors = vectors / norms
         return vectors.astype(np.float32, copy=False)
 
     def _parser(self, expected: int, estimated_tokens: int):  # noqa: ANN202

@@ -8,7 +8,8 @@ repeatable numbers rather than noise.
 
 Faults are queued with `inject(kind, times=...)` and consumed one per request:
 `429` (with Retry-After), `500`, `slow` (sleeps past the client's timeout), `truncated_json`,
-`wrong_count`, `wrong_dim`, `nan`, `zero`, `reset` (closes the connection without answering),
+`wrong_count`, `wrong_dim`, `nan`, `zero`, `overflow` (components near 1e20, whose float32 norm
+overflows), `reset` (closes the connection without answering),
 `echo_auth` (a 400 that quotes the Authorization header, to test that clients scrub it).
 
 Run standalone: `python tests/api/fake_embedding_server.py --key K` prints its URL and
@@ -37,7 +38,7 @@ MODELS = {  # model name -> native dimension
 }
 # The key the tests use; it looks like a real key so a leak would be unmistakable in any grep.
 TEST_KEY = "ark-SECRET-0123456789abcdef-do-not-leak"
-FAULTS = {"echo_auth", "429", "500", "slow", "truncated_json", "wrong_count", "wrong_dim", "nan", "zero", "reset"}
+FAULTS = {"echo_auth", "429", "500", "slow", "truncated_json", "wrong_count", "wrong_dim", "nan", "zero", "overflow", "reset"}
 _WORD = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 _WEIGHTS = np.round(np.random.default_rng(20250515).uniform(0.2, 1.4, size=4096), 3)
 
@@ -250,6 +251,8 @@ def _handler_for(server: FakeEmbeddingServer) -> type[BaseHTTPRequestHandler]:
                 vectors = [v[:-1] for v in vectors]
             if kind == "zero":
                 vectors[0] = np.zeros_like(vectors[0])
+            if kind == "overflow":
+                vectors[0] = vectors[0] * 1e20
             data: list[dict[str, Any]] = [
                 {"object": "embedding", "index": i, "embedding": v.tolist()} for i, v in enumerate(vectors)
             ]
