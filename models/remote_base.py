@@ -131,6 +131,8 @@ class RemoteEmbeddingModel(EmbeddingModel):
             self.stats.extra.setdefault(name, 0)
         self.stats.extra["token_counter"] = self.tokens.description
         self.stats.extra["truncation_by"] = self._truncation_by()
+        if not self.tokens.exact and (self.truncation == "server" or not self.tokens.can_truncate):
+            self.stats.extra["truncated"] = None  # the server may cut; without its tokenizer we cannot say how often
         if self.server_info is not None:
             self.stats.extra["server"] = self.server_info
 

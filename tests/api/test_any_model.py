@@ -184,3 +184,24 @@ def test_provenance_never_records_the_key(monkeypatch) -> None:
         info = fetch_server_info(running.url, secret)
     assert secret not in json.dumps(info)
     assert np.isfinite(len(info))
+
+
+def test_truncations_are_counted_by_the_served_models_tokenizer_or_declared_unknown(open_server) -> None:
+    from embedboard.models.api_tokens import TokenCounter
+
+    texts = ["a short one", "a much longer text that goes well past eight word pieces of the tokenizer"]
+    blind = load_adapter(card_for_api(open_server.url, "served-a", max_length=8), retry_policy=FAST_RETRIES,
+                         show_progress=False)
+    blind.encode(texts, STS, None)
+    assert blind.stats.as_dict()["truncated"] is None and "unknown" in blind.stats.extra["truncation_by"]
+    assert sorted(open_server.texts_sent()) == sorted(texts)  # sent whole: never cut on a guess
+
+    open_server.log.clear()
+    exact = load_adapter(card_for_api(open_server.url, "served-a", max_length=8,
+                                      tokenizer="sentence-transformers/all-MiniLM-L6-v2"),
+                         retry_policy=FAST_RETRIES, show_progress=False)
+    exact.encode(texts, STS, None)
+    counter = TokenCounter("sentence-transformers/all-MiniLM-L6-v2", None)
+    assert exact.stats.as_dict()["truncated"] == 1
+    assert max(counter.count(t) for t in open_server.texts_sent()) == 8
+    assert exact.stats.extra["input_tokens"] == counter.count(texts[0]) + 8
