@@ -12,7 +12,7 @@ from typing import Any
 from embedboard.errors import EmbedboardError
 from embedboard.models.adhoc_cards import card_for_api, card_for_hub_id, looks_like_hub_id
 from embedboard.models.card import ModelCard
-from embedboard.models.user_cards import load_user_cards
+from embedboard.models.user_cards import load_user_cards, set_card_dirs
 
 
 def find_card(name: str, **overrides: Any) -> ModelCard:
@@ -38,6 +38,7 @@ def find_card(name: str, **overrides: Any) -> ModelCard:
 
 def card_from_args(args: Any) -> ModelCard:
     """The eval/probe card from parsed CLI arguments (--model, or --api-base with --api-model)."""
+    set_card_dirs(getattr(args, "cards", None))
     api_model = getattr(args, "api_model", None)
     if api_model:
         if not getattr(args, "api_base", None):

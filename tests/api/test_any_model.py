@@ -58,6 +58,16 @@ def test_cards_from_flag_and_environment_folders(tmp_path, monkeypatch) -> None:
         find_card("other")
 
 
+def test_eval_and_probe_flags_reach_the_card_folders(tmp_path) -> None:
+    import argparse
+
+    from embedboard.models.card_lookup import card_from_args
+
+    (tmp_path / "a.yaml").write_text(CARD)
+    args = argparse.Namespace(cards=[str(tmp_path)], model="my-served-model", api_model=None, dim=None, api_key_env=None)
+    assert card_from_args(args).source == "served-a"
+
+
 def test_a_user_card_replaces_a_packaged_one(tmp_path) -> None:
     (tmp_path / "mine.yaml").write_text(
         "name: all-MiniLM-L6-v2\nadapter: sentence-transformers\nsource: /my/copy\nmax_length: 128\n"
