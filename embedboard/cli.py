@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from embedboard.errors import EmbedboardError
+from embedboard.server_cli import add_commands as add_server_commands
+from embedboard.server_cli import add_model_source_args, auto_probe
 
 DEFAULT_RESULTS = "results"
 DEFAULT_CACHE = os.environ.get("EMBEDBOARD_CACHE_DIR", str(Path.home() / ".cache" / "embedboard" / "embeddings"))
@@ -40,7 +42,7 @@ def add_eval(subparsers: Any) -> None:
         epilog=EVAL_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--model", required=True, help="registered name (see `embedboard models`), hub id, or checkpoint folder")
+    p.add_argument("--model", help="registered or --cards name (see `embedboard cards ls`), hub id, or checkpoint folder")
     p.add_argument("--suite", help="suite name (see `embedboard suites`)")
     p.add_argument("--tasks", type=_csv, help="comma-separated task names (within --suite, or any mteb task without one)")
     p.add_argument("--data-dir", help="local dataset mirror: a task with HF path P loads from DATA_DIR/P (env EMBEDBOARD_DATA_DIR)")
@@ -74,6 +76,7 @@ def add_eval(subparsers: Any) -> None:
         "Gemini-1.0_reason, grit_reason, llama3-70b_reason; the _reason suffix may be left off)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_model_source_args(p)
     p.set_defaults(func=cmd_eval)
 
 
@@ -86,9 +89,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     data_dir = default_data_dir(args.data_dir)
     suite = get_suite(args.suite) if args.suite else None
     # Resolve everything cheap before loading a model: a typo fails in a second, not after a download.
-    from embedboard.models.registry import get_card
+    from embedboard.models.card_lookup import card_from_args
 
-    card = get_card(args.model, dtype=args.dtype, pooling=args.pooling, max_length=args.max_length)
+    card = card_from_args(args)
     if args.dims:
         card.check_dims(args.dims)
     if suite is not None and suite.runner == "bright":
@@ -103,6 +106,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         scratch = tempfile.TemporaryDirectory(prefix="embedboard-dims-")
         args.no_cache, args.cache_dir = False, scratch.name
         print(f"--no-cache with --dims: keeping this run's vectors in {scratch.name} until it ends")
+    auto_probe(args, card)
     encoder = _load_encoder(args, card)
     from embedboard.runners.mteb_runner import run_mteb_tasks
 
@@ -242,6 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_eval(subparsers)
     add_listings(subparsers)
     add_data(subparsers)
+    add_server_commands(subparsers)
     try:
         from embedboard.reports.cli import register as register_reports
     except ImportError:

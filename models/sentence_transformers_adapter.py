@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from embedboard.errors import EmbedboardError
+from embedboard.models.adhoc_cards import announce
 from embedboard.models.base import EmbeddingModel
 from embedboard.models.card import ModelCard
 from embedboard.models.cpu_linear import apply_cpu_linear
@@ -59,6 +60,7 @@ class SentenceTransformerAdapter(EmbeddingModel):
             dim_of = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
             self._card = self._card.replace(dim=dim_of())
         self.weights = weights
+        announce(self.card, self.model)
         self.token_budget, self.max_batch_items = token_budget(card, self.device)
         self.cpu_linear = apply_cpu_linear(self.model, device=self.device, dtype=card.dtype,
                                            requested=cpu_linear, card_options=card.options)
