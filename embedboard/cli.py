@@ -77,6 +77,9 @@ def add_eval(subparsers: Any) -> None:
     )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     add_model_source_args(p)
+    from embedboard.scale_cli import add_scale_options
+
+    add_scale_options(p)
     p.set_defaults(func=cmd_eval)
 
 
@@ -94,6 +97,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     card = card_from_args(args)
     if args.dims:
         card.check_dims(args.dims)
+    from embedboard.scale_cli import prefill_if_asked, scale_options
+
+    scale = scale_options(args, bright=suite is not None and suite.runner == "bright")
     if suite is not None and suite.runner == "bright":
         return _eval_bright(args, card, suite, data_dir)
     tasks = suite.mteb_tasks(args.tasks) if suite else resolve_tasks(args.tasks)
@@ -108,6 +114,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"--no-cache with --dims: keeping this run's vectors in {scratch.name} until it ends")
     auto_probe(args, card)
     encoder = _load_encoder(args, card)
+    runtime = _runtime(args, encoder)
+    runtime.update(prefill_if_asked(args, scale, encoder, tasks, data_dir, suite.name if suite else "SUITE"))
     from embedboard.runners.mteb_runner import run_mteb_tasks
 
     outcomes = run_mteb_tasks(
@@ -118,7 +126,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         suite_name=suite.name if suite else "SUITE",
         dims=args.dims,
         overwrite=args.overwrite,
-        runtime=_runtime(args, encoder),
+        runtime=runtime,
     )
     done = sum(o.status == "done" for o in outcomes)
     print(f"{done} task run(s) written, {len(outcomes) - done} skipped; results under {args.results}/")
@@ -247,6 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_listings(subparsers)
     add_data(subparsers)
     add_server_commands(subparsers)
+    from embedboard.scale_cli import add_plan
+
+    add_plan(subparsers)
     try:
         from embedboard.reports.cli import register as register_reports
     except ImportError:
