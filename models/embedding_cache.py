@@ -20,12 +20,14 @@ import os
 import sqlite3
 import threading
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from embedboard.errors import EmbedboardError
 from embedboard.models.card import ModelCard
 from embedboard.models.protocol import EncoderInput, PromptType
 
@@ -107,17 +109,18 @@ class EmbeddingCache:
         self.path = Path(directory).expanduser() / f"{namespace}.sqlite"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=60)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vec BLOB NOT NULL, checksum BLOB)")
-        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(vectors)")}
-        if "checksum" not in columns:  # a cache written before checksums: its rows read as misses
-            self._conn.execute("ALTER TABLE vectors ADD COLUMN checksum BLOB")
-        self._conn.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT)")
-        if description:
-            self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('description', ?)", (description,))
-        self._conn.commit()
+        with self._explained():
+            self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=60)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vec BLOB NOT NULL, checksum BLOB)")
+            columns = {row[1] for row in self._conn.execute("PRAGMA table_info(vectors)")}
+            if "checksum" not in columns:  # a cache written before checksums: its rows read as misses
+                self._conn.execute("ALTER TABLE vectors ADD COLUMN checksum BLOB")
+            self._conn.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT)")
+            if description:
+                self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('description', ?)", (description,))
+            self._conn.commit()
         self.description = description
         self.hits = 0
         self.misses = 0
@@ -127,7 +130,7 @@ class EmbeddingCache:
         """Good stored vectors for `keys`; a row that fails validation is left out (re-encoded) with a warning."""
         found: dict[bytes, np.ndarray] = {}
         problems: dict[str, int] = {}
-        with self._lock:
+        with self._lock, self._explained():
             for start in range(0, len(keys), 500):
                 chunk = list(keys[start : start + 500])
                 marks = ",".join("?" * len(chunk))
@@ -157,9 +160,28 @@ class EmbeddingCache:
         for key, vec in items:
             blob = np.ascontiguousarray(vec, dtype=np.float32).tobytes()
             rows.append((key, blob, row_checksum(bytes(key), blob)))
-        with self._lock:
+        with self._lock, self._explained():
             self._conn.executemany("INSERT OR REPLACE INTO vectors (key, vec, checksum) VALUES (?, ?, ?)", rows)
             self._conn.commit()
+
+    @contextmanager
+    def _explained(self) -> Iterator[None]:
+        """A damaged or full cache file becomes one line naming the file and the fix."""
+        try:
+            yield
+        except sqlite3.OperationalError as err:
+            if "full" in str(err):
+                raise EmbedboardError(
+                    f"The disk holding the embedding cache {self.path} is full ({err}); free space, "
+                    "or pass --cache-dir on another disk (or --no-cache)."
+                ) from err
+            raise EmbedboardError(f"The embedding cache {self.path} cannot be used ({err}); see its folder's permissions, "
+                                  "or pass another --cache-dir (or --no-cache).") from err
+        except sqlite3.DatabaseError as err:
+            raise EmbedboardError(
+                f"The embedding cache {self.path} is damaged ({err}); delete that file (its vectors are "
+                "recomputed), or pass another --cache-dir (or --no-cache)."
+            ) from err
 
     def __len__(self) -> int:
         with self._lock:

@@ -14,6 +14,7 @@ from embedboard.models.protocol import EncoderInput
 from embedboard.models.torch_runtime import (
     longest_first_batches,
     pick_device,
+    preflight_local,
     resolve_weights,
     set_threads,
     token_budget,
@@ -44,6 +45,10 @@ def pool(hidden, attention_mask, pooling: str):  # noqa: ANN001, ANN201 -- torch
 
 class HFAdapter(EmbeddingModel):
     """AutoModel + AutoTokenizer, pooled and (by default) L2-normalised."""
+
+    @classmethod
+    def preflight(cls, card: ModelCard, *, device: str | None = None, **_: Any) -> list[str]:
+        return preflight_local(card, device)
 
     def __init__(
         self,
@@ -112,4 +117,5 @@ class HFAdapter(EmbeddingModel):
                 if out.shape[1] == 0:
                     out = np.empty((len(texts), pooled.shape[1]), dtype=np.float32)
                 out[rows] = pooled.cpu().numpy()
+                self.advance_progress(len(rows))
         return out

@@ -98,6 +98,16 @@ class RemoteEmbeddingModel(EmbeddingModel):
         self._stats_lock = threading.Lock()
         self._seed_counters()
 
+    @classmethod
+    def preflight(cls, card: ModelCard, *, api_base: str | None = None, **_: Any) -> list[str]:
+        """An API needs a base URL and a key: say so before any data loads."""
+        if not (api_base or card.options.get("api_base")):
+            raise EmbedboardError(f"Model card {card.name} has no options.api_base; add it or pass --api-base.")
+        variable = card.options.get("api_key_env")
+        if variable:  # self-hosted servers often take no key; a card that names one needs it
+            read_api_key(variable, card.name)
+        return []
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(card={self.card.name!r}, url={self.url!r})"
 

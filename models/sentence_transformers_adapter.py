@@ -15,6 +15,7 @@ from embedboard.models.protocol import EncoderInput
 from embedboard.models.torch_runtime import (
     longest_first_batches,
     pick_device,
+    preflight_local,
     resolve_weights,
     set_threads,
     token_budget,
@@ -24,6 +25,10 @@ from embedboard.models.torch_runtime import (
 
 class SentenceTransformerAdapter(EmbeddingModel):
     """Runs a SentenceTransformer; its own pooling/normalisation modules define the vectors."""
+
+    @classmethod
+    def preflight(cls, card: ModelCard, *, device: str | None = None, **_: Any) -> list[str]:
+        return preflight_local(card, device)
 
     def __init__(
         self,
@@ -115,4 +120,5 @@ class SentenceTransformerAdapter(EmbeddingModel):
                 if out is None:
                     out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
                 out[rows] = vectors
+                self.advance_progress(len(rows))
         return out if out is not None else np.empty((0, self.card.dim or 0), dtype=np.float32)
