@@ -10,6 +10,8 @@ from typing import Any
 
 from embedboard.errors import EmbedboardError
 from embedboard.failures import OneLineParser, debug_requested, run_reporting_failures
+from embedboard.server_cli import add_commands as add_server_commands
+from embedboard.server_cli import add_model_source_args, auto_probe
 
 DEFAULT_RESULTS = "results"
 DEFAULT_CACHE = os.environ.get("EMBEDBOARD_CACHE_DIR", str(Path.home() / ".cache" / "embedboard" / "embeddings"))
@@ -58,7 +60,7 @@ def add_eval(subparsers: Any) -> None:
         epilog=EVAL_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("-m", "--model", required=True, help="registered name (see `embedboard models`), hub id, or checkpoint folder")
+    p.add_argument("-m", "--model", help="registered or --cards name (see `embedboard cards ls`), hub id, or checkpoint folder")
     p.add_argument("--suite", "-b", "--benchmark", dest="suite",
                    help="suite name (see `embedboard suites`) or an mteb benchmark name, e.g. \"MTEB(eng, v2)\"")
     p.add_argument("-t", "--tasks", type=_csv, nargs="+", action="extend",
@@ -95,7 +97,11 @@ def add_eval(subparsers: Any) -> None:
         help="BRIGHT queries: examples (default) or a reasoning config (gpt4_reason, claude-3-opus_reason, "
         "Gemini-1.0_reason, grit_reason, llama3-70b_reason; the _reason suffix may be left off)",
     )
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars (ours and the libraries')")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_model_source_args(p)
+    from embedboard.scale_cli import add_scale_options
+
+    add_scale_options(p)
     p.set_defaults(func=cmd_eval)
 
 
@@ -114,11 +120,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
     data_dir = default_data_dir(args.data_dir)
     suite = get_suite(args.suite) if args.suite else None
     # Resolve everything cheap before loading a model: a typo fails in a second, not after a download.
-    from embedboard.models.registry import get_card
+    from embedboard.models.card_lookup import card_from_args
 
-    card = get_card(args.model, dtype=args.dtype, pooling=args.pooling, max_length=args.max_length)
+    card = card_from_args(args)
     if args.dims:
         card.check_dims(args.dims)
+    from embedboard.scale_cli import prefill_if_asked, scale_options
+
+    scale = scale_options(args, bright=suite is not None and suite.runner == "bright")
     model_from_hub = preflight.check_eval(args, card)
     if suite is not None and suite.runner == "bright":
         preflight.check_hub(model_from_hub)
@@ -129,10 +138,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     from embedboard.runners.mteb_runner import finished_runs, run_mteb_tasks
 
-    done_already = finished_runs(card, tasks, args.results, args.dims, args.overwrite)
+    done_already = finished_runs(card, tasks, args.results, args.dims, args.overwrite, instructions=args.instructions,
+                                 data_dir=data_dir, suite_name=suite.name if suite else "SUITE")
     if done_already is not None:
-        for path in done_already:
-            print(f"skip  {path.stem}: already in {path} (use --overwrite to redo)")
+        for line in done_already:
+            print(line)
         print(f"0 task run(s) written, {len(done_already)} skipped; the model was not loaded. Results under {args.results}/")
         return 0
     preflight.check_hub(model_from_hub + preflight.data_from_hub(tasks, data_dir))
@@ -144,7 +154,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         scratch = tempfile.TemporaryDirectory(prefix="embedboard-dims-")
         args.no_cache, args.cache_dir = False, scratch.name
         print(f"--no-cache with --dims: keeping this run's vectors in {scratch.name} until it ends")
+    auto_probe(args, card)
     encoder = _load_encoder(args, card)
+    runtime = _runtime(args, encoder)
+    runtime.update(prefill_if_asked(args, scale, encoder, tasks, data_dir, suite.name if suite else "SUITE"))
 
     outcomes = run_mteb_tasks(
         encoder,
@@ -154,7 +167,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         suite_name=suite.name if suite else "SUITE",
         dims=args.dims,
         overwrite=args.overwrite,
-        runtime=_runtime(args, encoder),
+        runtime=runtime,
     )
     done = sum(o.status == "done" for o in outcomes)
     print(f"{done} task run(s) written, {len(outcomes) - done} skipped; results under {args.results}/")
@@ -287,6 +300,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_eval(subparsers)
     add_listings(subparsers)
     add_data(subparsers)
+    add_server_commands(subparsers)
+    from embedboard.scale_cli import add_plan
+
+    add_plan(subparsers)
     try:
         from embedboard.reports.cli import register as register_reports
     except ImportError:

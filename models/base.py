@@ -144,7 +144,7 @@ class EmbeddingModel:
         first_index: dict[bytes, int] = {}
         for index, key in enumerate(keys):
             first_index.setdefault(key, index)
-        vectors: dict[bytes, np.ndarray] = self.cache.get_many(list(first_index)) if self.cache is not None else {}
+        vectors: dict[bytes, np.ndarray] = self.cache.get_many(list(first_index), self.card.dim) if self.cache is not None else {}
         missing = [key for key in first_index if key not in vectors]
         self.stats.inputs += len(inputs)
         self.stats.unique_inputs += len(first_index)
@@ -202,4 +202,16 @@ class EmbeddingModel:
         if not np.isfinite(array).all():
             bad = int((~np.isfinite(array)).any(axis=1).sum())
             raise EmbedboardError(f"{bad} vectors contain NaN or inf ({where}).")
+        check_norms(array, where=where)
         return array
+
+
+def check_norms(vectors: np.ndarray, *, where: str) -> None:
+    """Refuse zero vectors: what `v / norm` gives when the norm overflows float32 (components near
+    1e20) or a model is broken. Run on every adapter's output, after its normalisation."""
+    zero = int((~vectors.any(axis=1)).sum())
+    if zero:
+        raise EmbedboardError(
+            f"{zero} vectors are all zeros ({where}): an overflow during normalisation or a broken model; "
+            "scores from them would be meaningless."
+        )

@@ -78,9 +78,10 @@ class HFAdapter(EmbeddingModel):
         # Tokenizers without a limit report model_max_length = 1e30; the position table is the real one.
         positions = getattr(self.model.config, "max_position_embeddings", None) or 512
         self.max_length = min(card.max_length or positions, positions, int(min(self.tokenizer.model_max_length, 1 << 31)))
+        self._card = self._card.replace(max_length=self.max_length)  # the limit that runs, for the run record
         self.append_eos = bool(card.options.get("append_eos"))
         if card.dim is None:  # a checkpoint folder's card learns its dimension from the model
-            self._card = card.replace(dim=self.model.config.hidden_size)
+            self._card = self._card.replace(dim=self.model.config.hidden_size)
         self.token_budget, self.max_batch_items = token_budget(card, self.device)
         self.cpu_linear = apply_cpu_linear(self.model, device=self.device, dtype=card.dtype,
                                            requested=cpu_linear, card_options=card.options)

@@ -68,6 +68,9 @@ def card_for_checkpoint(path: str, pooling: str | None = None, max_length: int |
 
     check_no_lfs_pointers(folder)  # before reading its JSON: a pointer is not a config
     is_sentence_transformers = (folder / "modules.json").exists()
+    declared = _st_pooling(folder) if is_sentence_transformers else None
+    if is_sentence_transformers and pooling is not None and pooling != declared:
+        raise _pooling_refused(str(folder), pooling, declared)
     if not is_sentence_transformers and pooling is None:
         raise EmbedboardError(
             f"{folder} is a plain transformers checkpoint: say how to pool with "
@@ -82,7 +85,7 @@ def card_for_checkpoint(path: str, pooling: str | None = None, max_length: int |
         hub_id=f"local/{folder.name}",
         revision=checkpoint_revision(folder),
         max_length=max_length or _st_max_length(folder),
-        pooling=pooling or _st_pooling(folder),  # type: ignore[arg-type]
+        pooling=pooling or declared,  # type: ignore[arg-type]
         description=f"local checkpoint {folder}",
     )
 
@@ -110,6 +113,18 @@ def _st_pooling(folder: Path) -> str | None:
     return None
 
 
+def _pooling_refused(model: str, requested: str, declared: str | None) -> EmbedboardError:
+    return EmbedboardError(
+        f"--pooling {requested} cannot be applied to {model}: its adapter brings its own pooling "
+        f"({declared or 'not declared'}), so the vectors would not be {requested}-pooled. Drop --pooling, "
+        "or pass a plain transformers folder (config.json, no modules.json) to choose the pooling."
+    )
+
+
+# Adapters that pool token states themselves and so honour a card's (or --pooling's) choice.
+POOLING_ADAPTERS = {"hf"}
+
+
 def get_card(name: str, **overrides: Any) -> ModelCard:
     """The card for a registered name, or a card built for a checkpoint folder."""
     overrides = {k: v for k, v in overrides.items() if v is not None}
@@ -124,6 +139,10 @@ def get_card(name: str, **overrides: Any) -> ModelCard:
             card = by_hub_id[name]
         else:
             raise unknown_name_error("model", name, cards, "embedboard models")
+    pooling = overrides.get("pooling")
+    if pooling is not None and card.adapter not in POOLING_ADAPTERS and pooling != card.pooling:
+        # Recording a pooling the adapter never applies would be a wrong record of a right score.
+        raise _pooling_refused(card.name, pooling, card.pooling)
     return card.replace(**overrides) if overrides else card
 
 

@@ -92,15 +92,41 @@ def resolve_weights(card: ModelCard) -> str:
     return card.source
 
 
+def usable_cores() -> int:
+    """Cores this process may run on (its affinity mask, e.g. a container's CPU set)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def default_threads() -> int:
+    """EMBEDBOARD_THREADS if set, else the cores that are idle when the model loads.
+
+    torch's OpenMP threads meet at a barrier after every op: when another process holds one
+    of "our" cores, the rest spin-wait for it and a small model runs several times slower
+    than on one thread (`make bench`, threads case). So on a busy machine (1-minute load
+    average near the core count) take only the cores nobody else is using, at least one.
+    """
+    requested = os.environ.get("EMBEDBOARD_THREADS")
+    if requested:
+        try:
+            return max(1, int(requested))
+        except ValueError as err:
+            raise EmbedboardError(f"EMBEDBOARD_THREADS={requested!r} is not a whole number; set e.g. 1 or 4.") from err
+    cores = usable_cores()
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:  # no load average on this platform
+        busy = 0.0
+    return max(1, min(cores, int(cores - busy + 0.5)))
+
+
 def set_threads() -> None:
-    """Use every core for intra-op work; tokenizers' own threads fight torch's on small machines."""
+    """Intra-op threads from `default_threads`; tokenizers' own threads fight torch's on small machines."""
     import torch
 
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    # EMBEDBOARD_THREADS caps it where cores are shared (parallel test workers, a busy box):
-    # oversubscribed OpenMP threads spin-wait and can run a tiny model 100x slower.
-    requested = os.environ.get("EMBEDBOARD_THREADS")
-    torch.set_num_threads(int(requested) if requested else max(1, os.cpu_count() or 1))
+    torch.set_num_threads(default_threads())
 
 
 # Padded tokens per forward pass. Measured on this 2-core CPU with all-MiniLM-L6-v2

@@ -83,6 +83,17 @@ class ResultsStore:
     def predictions_folder(self) -> Path:
         return self.side_folder / "predictions"
 
+    def fresh_predictions_folder(self, task_name: str) -> Path:
+        """The predictions folder, without an earlier `<Task>_predictions.json`.
+
+        mteb merges into an existing predictions file (json.load, then a non-atomic rewrite),
+        so a file torn by a kill made every re-run, --overwrite included, die on a
+        JSONDecodeError. An evaluation writes the whole file anew, so the old one goes first.
+        """
+        folder = self.predictions_folder()
+        (folder / f"{task_name}_predictions.json").unlink(missing_ok=True)
+        return folder
+
     def write_run_record(self, task_name: str, record: dict[str, Any]) -> Path:
         path = self.side_folder / "runs" / f"{check_path_part(task_name, 'Task name')}.json"
         atomic_write_json(path, record)
