@@ -97,7 +97,7 @@ def add_eval(subparsers: Any) -> None:
         help="BRIGHT queries: examples (default) or a reasoning config (gpt4_reason, claude-3-opus_reason, "
         "Gemini-1.0_reason, grit_reason, llama3-70b_reason; the _reason suffix may be left off)",
     )
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars (ours and the libraries')")
     add_model_source_args(p)
     from embedboard.scale_cli import add_scale_options
 
