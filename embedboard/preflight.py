@@ -53,6 +53,15 @@ def check_writable_folder(path: str | os.PathLike[str], flag: str) -> Path:
     return folder
 
 
+def check_data_dir(data_dir: str | None) -> None:
+    """A mistyped --data-dir would otherwise send every task to the hub, silently."""
+    if data_dir and not Path(data_dir).expanduser().is_dir():
+        raise EmbedboardError(
+            f"--data-dir {data_dir} is not a folder; pass the mirror folder (e.g. ../shared/mteb-mirror) "
+            f"or fill one with `embedboard data pull SUITE --data-dir {data_dir}`."
+        )
+
+
 def check_instructions(name_or_path: str | None) -> None:
     """An `--instructions` file must exist, be readable and parse; a table name must exist."""
     if not name_or_path:
@@ -137,6 +146,7 @@ def check_eval(args: Any, card: Any) -> list[str]:
     from embedboard.models.registry import preflight_adapter
 
     check_device_name(args.device)
+    check_data_dir(args.data_dir or os.environ.get("EMBEDBOARD_DATA_DIR"))
     check_writable_folder(args.results, "--results")
     if not args.no_cache:
         check_writable_folder(args.cache_dir, "--cache-dir")

@@ -43,6 +43,12 @@ def test_cache_dir_that_is_a_file(tmp_path, fails, no_model_load):
     assert "--cache-dir" in line
 
 
+def test_data_dir_that_is_not_a_folder(tmp_path, fails, no_model_load):
+    argv = ["eval", "-m", "all-MiniLM-L6-v2", "--suite", "smoke", "-t", "STS12", "--results", str(tmp_path / "r")]
+    line = fails(*argv, "--data-dir", str(tmp_path / "typo"))
+    assert "--data-dir" in line and "typo" in line and "data pull" in line
+
+
 def test_missing_or_broken_instructions_file(tmp_path, fails, no_model_load):
     line = fails(*MINILM, "--results", str(tmp_path / "r"), "--instructions", str(tmp_path / "nope.yaml"))
     assert "nope.yaml" in line and "does not exist" in line
