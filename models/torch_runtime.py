@@ -32,8 +32,9 @@ def pick_device(requested: str | None) -> str:
 
 
 def preflight_local(card: ModelCard, device: str | None) -> list[str]:
-    """Before loading local weights: the device exists, the weights are real files, or the hub serves them."""
-    pick_device(device)
+    """Before loading local weights: the device exists and fits the dtype, the weights are real
+    files, or the hub serves them."""
+    torch_dtype(card.dtype, pick_device(device))
     weights = resolve_weights(card)
     folder = Path(weights)
     if folder.is_dir():

@@ -84,6 +84,14 @@ def test_arguments_out_of_range(tmp_path, fails, no_model_load, flag, value, wor
     assert words in fails(*MINILM, "--results", str(tmp_path), flag, value)
 
 
+def test_half_precision_on_cpu_is_refused_before_loading(tmp_path, fails, no_model_load):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    assert "--dtype fp16" in fails(*MINILM, "--results", str(tmp_path), "--device", "cpu", "--dtype", "fp16")
+
+
 def test_git_lfs_pointer_checkpoint_says_git_lfs_pull(tmp_path, tiny_bert_dir, fails, no_model_load):
     checkpoint = tmp_path / "ckpt"
     shutil.copytree(tiny_bert_dir, checkpoint)
