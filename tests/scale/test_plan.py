@@ -116,8 +116,14 @@ def test_plan_command_prints_tasks_texts_tokens_cached_and_eta(tiny_st_dir, tmp_
     assert any(line.startswith("ETA: ") and "2 worker(s)" in line for line in lines)
 
 
-def test_worker_flags_fail_early_with_the_fix(tmp_path):
+def test_worker_flags_fail_early_with_the_fix(capsys):
     from embedboard.cli import main
 
-    assert main(["eval", "--model", "all-MiniLM-L6-v2", "--suite", "smoke", "--workers", "0"]) == 2
-    assert main(["eval", "--model", "all-MiniLM-L6-v2", "--suite", "bright", "--workers", "2"]) == 2
+    cases = [
+        (["--suite", "smoke", "--workers", "0"], "--workers 0: give at least 1"),
+        (["--suite", "bright", "--workers", "2"], "run BRIGHT with one device"),
+        (["--suite", "smoke", "--workers", "2", "--no-cache"], "drop --no-cache"),
+    ]
+    for flags, fix in cases:
+        assert main(["eval", "--model", "all-MiniLM-L6-v2", *flags]) == 2
+        assert fix in capsys.readouterr().err
