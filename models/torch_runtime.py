@@ -17,9 +17,49 @@ def pick_device(requested: str | None) -> str:
 
     if requested in (None, "auto"):
         return "cuda" if torch.cuda.is_available() else "cpu"
-    if requested.startswith("cuda") and not torch.cuda.is_available():
-        raise EmbedboardError("--device cuda was asked for, but torch sees no CUDA device; use --device cpu.")
+    if requested.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise EmbedboardError(f"--device {requested} was asked for, but torch sees no CUDA device; use --device cpu.")
+        index = int(requested.partition(":")[2] or 0)
+        if index >= torch.cuda.device_count():
+            raise EmbedboardError(
+                f"--device {requested}: torch sees {torch.cuda.device_count()} CUDA device(s); "
+                f"use cuda:0 to cuda:{torch.cuda.device_count() - 1}."
+            )
+    if requested == "mps" and not torch.backends.mps.is_available():
+        raise EmbedboardError("--device mps was asked for, but torch sees no MPS device; use --device cpu.")
     return requested
+
+
+def preflight_local(card: ModelCard, device: str | None) -> list[str]:
+    """Before loading local weights: the device exists and fits the dtype, the weights are real
+    files, or the hub serves them."""
+    torch_dtype(card.dtype, pick_device(device))
+    weights = resolve_weights(card)
+    folder = Path(weights)
+    if folder.is_dir():
+        check_no_lfs_pointers(folder)
+        return []
+    return [f"model {card.source}"]
+
+
+LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/"
+
+
+def check_no_lfs_pointers(folder: Path) -> None:
+    """A clone without `git lfs pull` holds 130-byte pointer files where the weights should be."""
+    pointers = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.stat().st_size < 1024:
+            with path.open("rb") as handle:
+                if handle.read(len(LFS_POINTER_PREFIX)) == LFS_POINTER_PREFIX:
+                    pointers.append(path.relative_to(folder).as_posix())
+    if pointers:
+        shown = ", ".join(pointers[:3]) + (f" and {len(pointers) - 3} more" if len(pointers) > 3 else "")
+        raise EmbedboardError(
+            f"{folder} holds Git LFS pointer files instead of weights ({shown}); "
+            f"run `git lfs pull` in its repository (or check out with lfs: true in CI)."
+        )
 
 
 def torch_dtype(name: str, device: str):  # noqa: ANN201 -- torch.dtype, imported lazily

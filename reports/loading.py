@@ -197,6 +197,23 @@ def merge_revisions(folders: list[ResultFolder]) -> dict[str, TaskFile]:
     return merged
 
 
+def revision_groups(folders: list[ResultFolder]) -> list[list[ResultFolder]]:
+    """One model's revision folders, grouped into what may share one leaderboard row.
+
+    mteb's official results split one model over revision folders that hold different tasks
+    (`external` + a commit, or two commits); those complement each other and merge, as mteb's
+    own leaderboard merges them. Two folders that both hold a task are two measurements of the
+    same task, made by what may be two different checkpoints: merging them would pick one score
+    silently and mix the two models in one row, so then every revision gets its own row.
+    """
+    seen: set[str] = set()
+    for folder in folders:
+        if seen & set(folder.tasks):
+            return [[folder] for folder in sorted(folders, key=lambda f: f.revision)]
+        seen |= set(folder.tasks)
+    return [folders]
+
+
 def group_by_model(folders: list[ResultFolder], with_experiments: bool = False) -> dict[tuple[str, str | None], list[ResultFolder]]:
     """Folders grouped per (model, experiment); experiments only when asked for."""
     groups: dict[tuple[str, str | None], list[ResultFolder]] = {}

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from embedboard.atomic import atomic_write_json, atomic_write_text
+from embedboard.safe_paths import check_path_part
 
 SIDE_FOLDER = "embedboard"
 EXPERIMENTS_FOLDER = "experiments"
@@ -40,13 +41,15 @@ class ResultsStore:
 
     def __init__(self, root: str | Path, result_name: str, revision: str, dim: int | None = None) -> None:
         self.root = Path(root)
-        self.revision_folder = self.root / model_folder_name(result_name) / revision
+        model_folder = check_path_part(model_folder_name(result_name), f"Model name {result_name!r} gives folder")
+        check_path_part(revision, f"Model {result_name}: revision")
+        self.revision_folder = self.root / model_folder / revision
         name = experiment_name(dim)
         self.folder = self.revision_folder / EXPERIMENTS_FOLDER / name if name else self.revision_folder
 
     # ---- mteb files -------------------------------------------------------------------
     def task_path(self, task_name: str) -> Path:
-        return self.folder / f"{task_name}.json"
+        return self.folder / f"{check_path_part(task_name, 'Task name')}.json"
 
     def has_task(self, task_name: str) -> bool:
         """A task counts as done only if its file parses: a torn file is never "done"."""
@@ -80,8 +83,19 @@ class ResultsStore:
     def predictions_folder(self) -> Path:
         return self.side_folder / "predictions"
 
+    def fresh_predictions_folder(self, task_name: str) -> Path:
+        """The predictions folder, without an earlier `<Task>_predictions.json`.
+
+        mteb merges into an existing predictions file (json.load, then a non-atomic rewrite),
+        so a file torn by a kill made every re-run, --overwrite included, die on a
+        JSONDecodeError. An evaluation writes the whole file anew, so the old one goes first.
+        """
+        folder = self.predictions_folder()
+        (folder / f"{task_name}_predictions.json").unlink(missing_ok=True)
+        return folder
+
     def write_run_record(self, task_name: str, record: dict[str, Any]) -> Path:
-        path = self.side_folder / "runs" / f"{task_name}.json"
+        path = self.side_folder / "runs" / f"{check_path_part(task_name, 'Task name')}.json"
         atomic_write_json(path, record)
         return path
 
@@ -91,6 +105,6 @@ class ResultsStore:
 
     def write_items(self, task_name: str, rows: Iterable[dict[str, Any]]) -> Path:
         """Per-item scores, one JSON object a line (see reports/ for the bootstrap that reads them)."""
-        path = self.side_folder / "items" / f"{task_name}.jsonl"
+        path = self.side_folder / "items" / f"{check_path_part(task_name, 'Task name')}.jsonl"
         atomic_write_text(path, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
         return path

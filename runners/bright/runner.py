@@ -3,7 +3,8 @@
 Steps hand plain data to each other (BEIR's shape): `data.load_domain` gives dicts,
 `retrieve` gives a run `{qid: {doc_id: score}}`, `metrics.evaluate_run` gives metrics,
 `results` writes them. A domain already in the result file is skipped unless
-`overwrite`, so an interrupted suite resumes where it stopped.
+`overwrite`, so an interrupted suite resumes where it stopped; a domain made with other
+settings (instructions, query variant, model, data...) stops the run instead (`runners.reuse`).
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from embedboard.runners.bright.data import (
     canonical_variant,
     check_domains,
     load_domain,
+    locate,
 )
 from embedboard.runners.bright.metrics import MAIN_SCORE, evaluate_run
 from embedboard.runners.bright.search import TOP_K, TopK, run_dict
 from embedboard.runners.results_store import ResultsStore
+from embedboard.runners.reuse import check_reuse, settings_fingerprint
 from embedboard.runners.run_record import build_run_record
 
 # Documents per encode call: large enough for the encoder's length-sorted batching to pay,
@@ -105,19 +108,41 @@ def run_bright(
     started_all = time.perf_counter()
     options = {"instructions": instructions, "runtime": runtime or {}, "cache_dir": cache_dir,
                "top_k": top_k, "doc_chunk_size": doc_chunk_size, "show_progress": show_progress}  # fmt: skip
+    source = locate(data_dir)
+    settings = {
+        domain: settings_fingerprint(
+            encoder,
+            task_context(encoder.card, domain, long_context, instructions),
+            dim=None,
+            data=source.identity,
+            sides=("query", "document"),
+            extra={"query_variant": variant, "top_k": top_k},
+        )
+        for domain in domains
+    }
+    # Every domain's fate before any work: other settings stop the run before it encodes.
+    skip_lines = {domain: _reuse_line(store, task_name, split, domain, settings[domain])
+                  for domain in domains if not overwrite}  # fmt: skip
     for domain in domains:
-        previous = results.read_task_result(store, task_name)
-        if results.has_domain(previous, split, domain) and not overwrite:
-            echo(
-                f"skip  {task_name} {split}/{domain}: already in {store.task_path(task_name)} (use --overwrite to redo)"
-            )
+        if skip_lines.get(domain):
+            echo(skip_lines[domain])
             summary["domains"][domain] = {"status": "skipped", MAIN_SCORE: None, "seconds": 0.0}
             continue
+        previous = results.read_task_result(store, task_name)
         summary["domains"][domain] = _run_domain(
-            encoder, store, previous, domain, long_context, variant, data_dir, echo, **options
+            encoder, store, previous, domain, long_context, variant, data_dir, echo, settings=settings[domain],
+            **options,
         )
     summary["seconds"] = round(time.perf_counter() - started_all, 3)
     return summary
+
+
+def _reuse_line(store: ResultsStore, task_name: str, split: str, domain: str, settings: dict[str, Any]) -> str | None:
+    """The skip line for a domain already done with these settings; None when it is not done."""
+    if not results.has_domain(results.read_task_result(store, task_name), split, domain):
+        return None
+    recorded = ((store.read_run_record(task_name) or {}).get("domains") or {}).get(f"{split}/{domain}")
+    return check_reuse(recorded, settings, label=f"{task_name} {split}/{domain}", where=str(store.task_path(task_name)))
 
 
 def _run_domain(
@@ -130,6 +155,7 @@ def _run_domain(
     data_dir: str | None,
     echo: Any,
     *,
+    settings: dict[str, Any],
     instructions: str | None,
     runtime: dict[str, Any],
     cache_dir: str | None,
@@ -165,6 +191,7 @@ def _run_domain(
         main_score=means[MAIN_SCORE],
         wall_seconds=seconds,
         encode_stats=stats,
+        settings=settings,
     )
     record.update(
         domain=domain,
