@@ -43,6 +43,9 @@ def scale_options(args: argparse.Namespace, *, bright: bool = False) -> Any:
     if bright and options.active:
         raise EmbedboardError("Workers (--workers, --ray, several --device/--api-base) cover mteb suites; "
                               "run BRIGHT with one device and one server for now.")
+    if options.active and getattr(args, "no_cache", False) and not getattr(args, "dims", None):
+        raise EmbedboardError("Workers hand their vectors over through the embedding cache: drop --no-cache "
+                              "(a throw-away --cache-dir works too).")
     if len(devices) > 1:
         args.device = devices[0]
     if len(bases) > 1:

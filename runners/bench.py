@@ -156,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     record["summary"] = summarize(record)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    markdown = render_markdown(record) + "\n".join(bench_scale.render(record)) + "\n"
+    head = render_markdown(record) if variants else f"# embedboard bench {stamp}\n\nLoad at start: `{record['machine']['uptime_start']}`.\n"
+    markdown = head + "\n".join(bench_scale.render(record)) + "\n"
     atomic_write_json(out / f"{stamp}.json", record)
     atomic_write_text(out / f"{stamp}.md", markdown)
     print(markdown)

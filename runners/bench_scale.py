@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -80,12 +81,16 @@ def case_scaleout(args: argparse.Namespace) -> dict[str, Any]:
     layout, cache, results = args.layout, Path(args.cache_dir), args.results
     driver = load_adapter(get_card(MODEL), device="cpu", cache_dir=str(cache), show_progress=False)
     tasks = get_suite("smoke").mteb_tasks(args.tasks)
-    out: dict[str, Any] = {"layout": layout}
+    import torch
+
+    out: dict[str, Any] = {"layout": layout, "driver_threads": torch.get_num_threads()}
     if layout == "ray2":
         import ray
 
         started = time.perf_counter()
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+        # A token in the environment: this throw-away instance writes none to ~/.ray/auth_token.
+        os.environ.setdefault("RAY_AUTH_TOKEN", hashlib.sha256(os.urandom(16)).hexdigest()[:32])
         ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, _temp_dir=args.ray_temp)
         out["ray_init_seconds"] = time.perf_counter() - started
     started = time.perf_counter()
@@ -137,12 +142,14 @@ def run_scaleout(child: Callable[..., dict[str, Any]], work: Path, tasks: list[s
                  layouts: tuple[str, ...] = LAYOUTS) -> dict[str, Any]:
     rows = []
     for layout in layouts:
+        env = {}  # every layout on embedboard's default threads (split between local workers)
         print(f"scale-out {layout} on {','.join(tasks)} ...", flush=True)
         ray_temp = Path("/tmp") / f"ebray-{os.getpid()}-{layout}"  # short: Ray's socket paths are limited
         rows.append(child("scaleout", work / f"scale-{layout}.json", work / "children.log", "--layout", layout,
                           "--tasks", ",".join(tasks), "--data-dir", data_dir, "--cache-dir", str(work / f"cache-{layout}"),
                           "--results", str(work / f"results-{layout}"), "--ray-temp", str(ray_temp),
-                          env={"EMBEDBOARD_THREADS": str(os.cpu_count())} if layout == "single" else {}))
+                          env=env))
+        shutil.rmtree(ray_temp, ignore_errors=True)
     digests = {r["cache_digest"] for r in rows}
     for row in rows:
         encode = row.get("workers_encode_seconds") or 0.0
@@ -176,8 +183,9 @@ def render(record: dict[str, Any]) -> list[str]:
                   "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in scale["rows"]:
             ratio = f"{r['overhead_ratio']:.1%}" if r.get("overhead_ratio") is not None else "–"
+            name = r["layout"] + (f" ({r['driver_threads']} thread(s))" if r["layout"] == "single" else "")
             lines.append(
-                f"| {r['layout']} | {r['texts']} | {r['fill_seconds']:.1f} | {r['worker_load_seconds']:.1f} "
+                f"| {name} | {r['texts']} | {r['fill_seconds']:.1f} | {r['worker_load_seconds']:.1f} "
                 f"| {r['workers_encode_seconds']:.1f} | {r['plan_seconds']:.2f} | {r['merge_seconds']:.2f} | {ratio} "
                 f"| {r['texts_per_second'] or 0:.1f} | {r['texts_per_second_after_startup'] or 0:.1f} "
                 f"| {r['score_seconds']:.1f} | {r['cache_digest']} |")

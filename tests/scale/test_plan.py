@@ -40,15 +40,24 @@ def _plan(encoder, tasks, tmp_path, workers=2):
                      workers=workers)
 
 
-def test_plan_filled_by_two_workers_gives_the_single_process_vectors_and_all_cache_hits(tiny_st_dir, tmp_path):
-    tasks = get_suite("smoke").mteb_tasks(["STS16", "STSB"])
+@pytest.mark.parametrize(
+    "names, sides",
+    [
+        (["STS16", "STSB"], {None}),
+        # Retrieval: query and document sides; 5,483 inputs (minutes on a busy 2-core box).
+        pytest.param(["SciFact"], {"query", "document"}, marks=pytest.mark.slow),
+    ],
+)
+def test_plan_filled_by_two_workers_gives_the_single_process_vectors_and_all_cache_hits(names, sides, tiny_st_dir, tmp_path):
+    tasks = get_suite("smoke").mteb_tasks(names)
     # One process, no plan: the reference cache and scores.
     alone = tiny_encoder(tiny_st_dir, tmp_path / "alone")
     reference = run_mteb_tasks(alone, tasks, results_root=tmp_path / "r-alone", data_dir=str(MIRROR), echo=lambda *_: None)
 
     driver = tiny_encoder(tiny_st_dir, tmp_path / "split")
     plan = _plan(driver, tasks, tmp_path)
-    assert [t.name for t in plan.tasks] == ["STS16", "STSB"]
+    assert [t.name for t in plan.tasks] == names
+    assert {c.prompt_type for c in plan.chunks} == sides
     assert plan.cached == 0 and plan.texts == len(cache_rows(tmp_path / "alone")) and plan.tokens > plan.texts
     assert len({c for s in plan.shards for c in map(id, s.chunks)}) == len(plan.chunks)
     workers = [tiny_encoder(tiny_st_dir, None), tiny_encoder(tiny_st_dir, None)]
@@ -107,8 +116,14 @@ def test_plan_command_prints_tasks_texts_tokens_cached_and_eta(tiny_st_dir, tmp_
     assert any(line.startswith("ETA: ") and "2 worker(s)" in line for line in lines)
 
 
-def test_worker_flags_fail_early_with_the_fix(tmp_path):
+def test_worker_flags_fail_early_with_the_fix(capsys):
     from embedboard.cli import main
 
-    assert main(["eval", "--model", "all-MiniLM-L6-v2", "--suite", "smoke", "--workers", "0"]) == 2
-    assert main(["eval", "--model", "all-MiniLM-L6-v2", "--suite", "bright", "--workers", "2"]) == 2
+    cases = [
+        (["--suite", "smoke", "--workers", "0"], "--workers 0: give at least 1"),
+        (["--suite", "bright", "--workers", "2"], "run BRIGHT with one device"),
+        (["--suite", "smoke", "--workers", "2", "--no-cache"], "drop --no-cache"),
+    ]
+    for flags, fix in cases:
+        assert main(["eval", "--model", "all-MiniLM-L6-v2", *flags]) == 2
+        assert fix in capsys.readouterr().err
