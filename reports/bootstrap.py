@@ -4,7 +4,9 @@ Runners write `<folder>/embedboard/items/<Task>.jsonl`, one JSON object a line, 
 
 - `{"split", "subset", "id", "metric", "score"}`: the per-query value of the task's main metric
   (e.g. retrieval ndcg_at_10, in mteb's 0..1 scale); the task statistic is their mean;
-- `{"split", "subset", "id", "pred", "gold"}`: one STS pair; the statistic is Spearman(pred, gold).
+- `{"split", "subset", "id", "pred", "gold"}`: one STS pair; the statistic is Spearman(pred, gold);
+- `{"split", "subset", "id", "metric", "label", "scores"}`: one pair-classification pair; the statistic
+  (max_ap, max_accuracy, max_f1) is recomputed on each resample (`pair_metrics.py`).
 
 Both sides are resampled with the same indices (paired), separately within each
 (split, subset) stratum; the task statistic is the mean over strata, x100, as the task score is.
@@ -13,6 +15,7 @@ Both sides are resampled with the same indices (paired), separately within each
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,15 +23,17 @@ import numpy as np
 from scipy.stats import rankdata
 
 from embedboard.errors import EmbedboardError
+from embedboard.reports.pair_metrics import FUNCTIONS, PairStatistic
 
 CHUNK = 100  # resamples computed at once: bounds memory on 10k-pair STS tasks
+PAIR_CELLS = 2_000_000  # pair classification: resamples x pairs per chunk (50k-pair tasks hold ~10 MB arrays)
 
 
 @dataclass
 class ItemSet:
     """Per-item values of one task, per (split, subset) stratum, keyed by item id."""
 
-    kind: str  # "metric" or "pairs"
+    kind: str  # "metric", "pairs" (STS) or "pair_classification"
     metric: str | None
     strata: dict[tuple[str, str], dict[str, tuple[float, ...]]]
     path: Path
@@ -67,6 +72,10 @@ def load_items(path: str | Path) -> ItemSet | None:
             if "pred" in row:
                 kinds.add("pairs")
                 value: tuple[float, ...] = (float(row["pred"]), float(row["gold"]))
+            elif "scores" in row:
+                kinds.add("pair_classification")
+                metrics.add(row.get("metric"))
+                value = (float(row["label"]), *(float(row["scores"][name]) for name, _ in FUNCTIONS))
             else:
                 kinds.add("metric")
                 metrics.add(row.get("metric"))
@@ -77,7 +86,7 @@ def load_items(path: str | Path) -> ItemSet | None:
     if not strata:
         return None
     if len(kinds) > 1:
-        raise EmbedboardError(f"{path} mixes per-query scores and STS pairs; re-run the task to rewrite it.")
+        raise EmbedboardError(f"{path} mixes item shapes ({', '.join(sorted(kinds))}); re-run the task to rewrite it.")
     return ItemSet(kind=kinds.pop(), metric=metrics.pop() if len(metrics) == 1 else None, strata=strata, path=path)
 
 
@@ -97,11 +106,13 @@ def _spearman_rows(pred: np.ndarray, gold: np.ndarray) -> np.ndarray:
         return np.where(denom > 0, (rp * rg).sum(axis=1) / denom, 0.0)
 
 
-def _statistic(kind: str, values: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """The task statistic (0..1 scale) on each resample; `values` is (n, 1) or (n, 2)."""
-    if kind == "metric":
-        return values[idx, 0].mean(axis=1)
-    return _spearman_rows(values[idx, 0], values[idx, 1])
+def _statistic(items: ItemSet, values: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """The task statistic (0..1 scale) of one stratum, as a function of (resamples, n) drawn indices."""
+    if items.kind == "metric":
+        return lambda idx: values[idx, 0].mean(axis=1)
+    if items.kind == "pair_classification":
+        return PairStatistic(values, items.metric or "")
+    return lambda idx: _spearman_rows(values[idx, 0], values[idx, 1])
 
 
 def _aligned(base: ItemSet, cand: ItemSet) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -129,11 +140,13 @@ def paired_bootstrap(base: ItemSet, cand: ItemSet, n_resamples: int = 1000, seed
     observed = 0.0
     for values_a, values_b in strata:
         n = len(values_a)
+        stat_a, stat_b = _statistic(base, values_a), _statistic(cand, values_b)
         everything = np.arange(n)[None, :]
-        observed += float(_statistic(cand.kind, values_b, everything)[0] - _statistic(base.kind, values_a, everything)[0])
-        for start in range(0, n_resamples, CHUNK):
-            idx = rng.integers(0, n, size=(min(CHUNK, n_resamples - start), n))
-            deltas[start : start + len(idx)] += _statistic(cand.kind, values_b, idx) - _statistic(base.kind, values_a, idx)
+        observed += float(stat_b(everything)[0] - stat_a(everything)[0])
+        chunk = max(1, min(CHUNK, PAIR_CELLS // n)) if base.kind == "pair_classification" else CHUNK
+        for start in range(0, n_resamples, chunk):
+            idx = rng.integers(0, n, size=(min(chunk, n_resamples - start), n))
+            deltas[start : start + len(idx)] += stat_b(idx) - stat_a(idx)
     deltas *= 100.0 / len(strata)
     observed *= 100.0 / len(strata)
     low, high = np.percentile(deltas, [2.5, 97.5])

@@ -143,7 +143,7 @@ def _significance(task: TaskDef, base: ResultFolder, cand: ResultFolder, th: Thr
         side = "either side" if items_a is None and items_b is None else ("the baseline" if items_a is None else "the candidate")
         return None, f"no per-item scores on {side}"
     for items in (items_a, items_b):
-        if items.kind == "metric" and items.metric not in (None, task.main_score):
+        if items.kind != "pairs" and items.metric not in (None, task.main_score):
             return None, f"items hold {items.metric}, not the main metric {task.main_score}"
     try:
         result = paired_bootstrap(

@@ -3,10 +3,14 @@
 Computed from mteb's own saved predictions plus the task's gold data, so the items
 agree with the aggregate score mteb reports; we never re-implement the evaluator.
 
-Rows are either
-    {"split", "subset", "id", "pred", "gold"}            STS: bootstrap recomputes Spearman
-    {"split", "subset", "id", "metric", "score"}         retrieval/reranking: per-query metric
-Task types without a per-item decomposition (classification, clustering) get none.
+Rows are one of
+    {"split", "subset", "id", "pred", "gold"}                 STS: bootstrap recomputes Spearman
+    {"split", "subset", "id", "metric", "score"}              retrieval/reranking: per-query metric;
+                                                              classification: per test item; summarization:
+                                                              per document; clustering: per experiment
+    {"split", "subset", "id", "metric", "label", "scores"}    pair classification: bootstrap recomputes max_ap
+The task type decides what is read before anything is: clustering reads only the task
+result, and no type opens a predictions file it cannot use (see `type_items.py`).
 """
 
 from __future__ import annotations
@@ -15,8 +19,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+from embedboard.runners import type_items
+
 PAIR_TYPES = {"STS"}
 QUERY_TYPES = {"Retrieval", "Reranking"}
+PREDICTION_TYPES = {  # types whose rows come from mteb's predictions file, and how
+    "Classification": type_items.classification_items,
+    "PairClassification": type_items.pair_classification_items,
+    "Summarization": type_items.summarization_items,
+}
 
 
 def _predictions(task: Any, predictions_folder: Path) -> dict[str, Any] | None:
@@ -93,7 +104,10 @@ def _qrels(task: Any, subset: str, split: str) -> dict[str, dict[str, int]] | No
 def extract_items(task: Any, task_result: Any, predictions_folder: Path) -> list[dict[str, Any]]:
     """Per-item rows for `task`, or [] when the task type has no per-item decomposition."""
     task_type = task.metadata.type
-    if task_type not in PAIR_TYPES | QUERY_TYPES:
+    if task_type == "Clustering":
+        rows = type_items.clustering_items(task, task_result)
+        return rows if type_items.rebuilds_main_score(task, task_result, rows) else []
+    if task_type not in PAIR_TYPES | QUERY_TYPES | set(PREDICTION_TYPES):
         return []
     predictions = _predictions(task, predictions_folder)
     if predictions is None:
@@ -102,4 +116,8 @@ def extract_items(task: Any, task_result: Any, predictions_folder: Path) -> list
         task.load_data()
     if task_type in PAIR_TYPES:
         return _sts_items(task, predictions)
+    if task_type in PREDICTION_TYPES:
+        rows = PREDICTION_TYPES[task_type](task, predictions)
+        checked = [row for row in rows if "score" in row]  # pair rows are checked by the bootstrap's own recomputation
+        return rows if type_items.rebuilds_main_score(task, task_result, checked) else []
     return _query_items(task, predictions)

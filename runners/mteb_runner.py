@@ -29,6 +29,7 @@ from embedboard.runners.mirror_check import damaged_mirror_error
 from embedboard.runners.results_store import ResultsStore
 from embedboard.runners.reuse import check_reuse, settings_fingerprint
 from embedboard.runners.run_record import build_run_record
+from embedboard.runners.task_rng import capture, reseed, restore
 
 
 @dataclass
@@ -138,11 +139,14 @@ def run_mteb_tasks(
         name = located.metadata.name
         origin = source.as_dict()
         read_labels_once(located)
+        reseed(located)  # as a freshly built task: an earlier run may have advanced the shared generators
         # Loaded once for every dim: mteb leaves data it did not load itself in place.
         with _explained(name, origin, data_dir, suite_name), datasets_cache_for(source):
             located.load_data()
+        fresh_state = capture(located)
         try:
             for dim, dim_encoder, store, settings in pending:
+                restore(located, fresh_state)  # every dim draws the samples a fresh evaluation would
                 outcomes.append(
                     _evaluate_one(located, dim, dim_encoder, store, origin, runtime or {}, data_dir, suite_name, echo,
                                   settings=settings, counter=_counter(i, len(tasks)))
