@@ -24,7 +24,7 @@ from embedboard.runners.bright.data import (
 )
 from embedboard.runners.bright.metrics import MAIN_SCORE, evaluate_run
 from embedboard.runners.bright.search import TOP_K, TopK, run_dict
-from embedboard.runners.results_store import ResultsStore
+from embedboard.runners.results_store import ResultsStore, experiment_kwargs
 from embedboard.runners.run_record import build_run_record
 
 # Documents per encode call: large enough for the encoder's length-sorted batching to pay,
@@ -206,4 +206,4 @@ def _write_model_meta(store: ResultsStore, card: Any) -> None:
     from embedboard.models.mteb_bridge import mteb_model_meta
 
     in_experiment = store.folder != store.revision_folder  # an MRL dim: mteb's experiments layout
-    store.write_model_meta(mteb_model_meta(card, {"dim": card.dim} if in_experiment else None))
+    store.write_model_meta(mteb_model_meta(card, experiment_kwargs(card.dim) if in_experiment else None))
