@@ -22,7 +22,7 @@ from embedboard.runners.bright.data import (
     check_domains,
     load_domain,
 )
-from embedboard.runners.bright.metrics import MAIN_SCORE, evaluate_run
+from embedboard.runners.bright.metrics import evaluate_run, main_score
 from embedboard.runners.bright.search import TOP_K, TopK, run_dict
 from embedboard.runners.results_store import ResultsStore, experiment_kwargs
 from embedboard.runners.run_record import build_run_record
@@ -111,7 +111,7 @@ def run_bright(
             echo(
                 f"skip  {task_name} {split}/{domain}: already in {store.task_path(task_name)} (use --overwrite to redo)"
             )
-            summary["domains"][domain] = {"status": "skipped", MAIN_SCORE: None, "seconds": 0.0}
+            summary["domains"][domain] = {"status": "skipped", main_score(long_context): None, "seconds": 0.0}
             continue
         summary["domains"][domain] = _run_domain(
             encoder, store, previous, domain, long_context, variant, data_dir, echo, **options
@@ -154,6 +154,7 @@ def _run_domain(
         encoder, data, task, top_k=top_k, doc_chunk_size=doc_chunk_size, show_progress=show_progress
     )
     means, per_query = evaluate_run(run, data.qrels)
+    metric = main_score(long_context)
     seconds = time.perf_counter() - started
     stats = encoder.stats.as_dict() if hasattr(encoder, "stats") else {}
     record = build_run_record(
@@ -162,7 +163,7 @@ def _run_domain(
         dim=None,
         runtime={**runtime, "top_k": top_k, "doc_chunk_size": doc_chunk_size},
         data_source=data.source.as_dict(),
-        main_score=means[MAIN_SCORE],
+        main_score=means[metric],
         wall_seconds=seconds,
         encode_stats=stats,
     )
@@ -187,16 +188,16 @@ def _run_domain(
         previous,
         task_name=task_name,
         split=split,
-        entry=results.score_entry(domain, means, variant),
+        entry=results.score_entry(domain, means, variant, split),
         seconds=seconds,
         dataset_revision=data.source.revision or data.source.kind,
     )
     results.write_task_result(store, payload)
     echo(
-        f"done  {task_name} {split}/{domain}: {MAIN_SCORE}={means[MAIN_SCORE] * 100:.2f}  {seconds:.1f}s  "
+        f"done  {task_name} {split}/{domain}: {metric}={means[metric] * 100:.2f}  {seconds:.1f}s  "
         f"({len(data.queries)} queries, {len(data.corpus)} docs, {stats.get('truncated', 0)} truncated)"
     )
-    return {"status": "done", MAIN_SCORE: means[MAIN_SCORE], "seconds": round(seconds, 3)}
+    return {"status": "done", metric: means[metric], "seconds": round(seconds, 3)}
 
 
 def _write_model_meta(store: ResultsStore, card: Any) -> None:
