@@ -62,7 +62,11 @@ def _expected_rows(task, split: str, subset: str) -> int:
 @pytest.mark.slow
 def test_mirror_row_counts_equal_mtebs_descriptive_stats(smoke_tasks, mirror, tmp_path, monkeypatch):
     """Every scored split (and a classifier's train split) has the rows mteb counted."""
-    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "hf-datasets"))  # never the user's cache
+    import datasets
+
+    # Never the user's cache (datasets reads the variable once, at import: patch both).
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "hf-datasets"))
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", tmp_path / "hf-datasets")
     checked = []
     for task in smoke_tasks:
         if task.metadata.type == "Retrieval":  # corpus/queries/qrels, not rows (test_mrl_runs counts SciFact's 300 queries)
