@@ -192,6 +192,8 @@ def _run_domain(
         seconds=seconds,
         dataset_revision=data.source.revision or data.source.kind,
     )
+    # mteb's run_settings.jsonl row for this (task, split, domain), as ResultCache writes it.
+    store.write_run_settings(task_name, {split: [{"hf_subset": domain}]}, {"batch_size": encoder.card.batch_size})
     results.write_task_result(store, payload)
     echo(
         f"done  {task_name} {split}/{domain}: {metric}={means[metric] * 100:.2f}  {seconds:.1f}s  "

@@ -130,6 +130,11 @@ def test_results_merge_resume_and_overwrite(tmp_path, bright_data_dir, datasets_
     )
     record = store.read_run_record("BrightRetrieval")
     assert set(record["domains"]) == {"standard/aops", "standard/biology", "long/pony"}
+    settings = [json.loads(x) for x in (store.folder / "run_settings.jsonl").read_text().splitlines()]
+    assert [(r["task"], r["splits"], r["subsets"]) for r in settings] == [
+        ("BrightRetrieval", ["standard"], ["aops", "biology"]),
+        ("BrightRetrieval", ["long"], ["pony"]),
+    ]  # mteb's merged rows: one per split, its domains as subsets
     assert (
         record["domains"]["standard/aops"]["excluded_ids_not_in_corpus"] == 3
     )  # one per even query
