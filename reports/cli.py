@@ -21,7 +21,7 @@ REPORT_EPILOG = """examples:
 README markers: <!-- embedboard:SUITE:start --> ... <!-- embedboard:SUITE:end -->"""
 
 REGRESS_EPILOG = """DIR_A / DIR_B are revision folders (results/<org>__<model>/<revision>), experiment
-folders (.../experiments/dim_<d>), or a model folder whose revisions are merged (mteb's
+folders (.../experiments/embed_dim_<d>), or a model folder whose revisions are merged (mteb's
 official files split a model over several revision folders). Per-item scores in <folder>/embedboard/items/<Task>.jsonl
 enable the paired bootstrap; without them a task's delta is reported without a test.
 exit status: 0 no regression, 1 regression, 2 input error (e.g. a task missing on one side)."""

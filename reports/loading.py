@@ -9,7 +9,7 @@ metric flattened to one level, whatever mteb version wrote it:
   `cosine_spearman`, `max_ap`, the names mteb 2.x uses.
 
 Folders follow mteb's layout, `<root>/<org>__<model>/<revision>/<Task>.json`, plus MRL dims
-in `<revision>/experiments/dim_<d>/`. Side files under `embedboard/` are never task files.
+in `<revision>/experiments/embed_dim_<d>/`. Side files under `embedboard/` are never task files.
 """
 
 from __future__ import annotations
@@ -62,9 +62,11 @@ class ResultFolder:
 
     @property
     def dim(self) -> int | None:
-        """The MRL dimension of an experiment folder named `dim_<d>`, else None."""
-        if self.experiment and self.experiment.startswith("dim_") and self.experiment[4:].isdigit():
-            return int(self.experiment[4:])
+        """The MRL dimension of an experiment folder named `embed_dim_<d>` (mteb's name for
+        `get_model(..., embed_dim=d)`) or `dim_<d>` (ours before mteb parity), else None."""
+        for prefix in ("embed_dim_", "dim_"):
+            if self.experiment and self.experiment.startswith(prefix) and self.experiment[len(prefix):].isdigit():
+                return int(self.experiment[len(prefix):])
         return None
 
 
@@ -143,7 +145,7 @@ def load_folder(folder: str | Path) -> ResultFolder:
     if not files:
         raise EmbedboardError(
             f"{folder} holds no <Task>.json result files. Pass a revision folder "
-            f"(results/<org>__<model>/<revision>) or an experiment folder (.../experiments/dim_<d>)."
+            f"(results/<org>__<model>/<revision>) or an experiment folder (.../experiments/embed_dim_<d>)."
         )
     if folder.parent.name == EXPERIMENTS_FOLDER:
         revision_folder, experiment = folder.parent.parent, folder.name

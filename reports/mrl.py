@@ -1,7 +1,7 @@
 """MRL degradation: a model's suite scores at each truncated dimension, against the full one.
 
 The native run lives in the revision folder, each truncated dimension in
-`<revision>/experiments/dim_<d>/` (see runners/results_store.py). A task enters the curve
+`<revision>/experiments/embed_dim_<d>/` (see runners/results_store.py). A task enters the curve
 only if every dimension has it, so each point averages the same tasks.
 """
 
@@ -52,7 +52,7 @@ def model_dims(folders: list[ResultFolder], model: str) -> dict[int | None, list
     if None not in by_dim:
         raise EmbedboardError(f"{model} has no native run (results/<org>__<model>/<revision>/<Task>.json); run `embedboard eval` without --dims first.")
     if len(by_dim) == 1:
-        raise EmbedboardError(f"{model} has no MRL dims (experiments/dim_<d>/); run `embedboard eval --dims 256,128 ...`.")
+        raise EmbedboardError(f"{model} has no MRL dims (experiments/embed_dim_<d>/); run `embedboard eval --dims 256,128 ...`.")
     return by_dim
 
 

@@ -138,6 +138,8 @@ def resolve_suite(name: str, profile: str | None = None) -> SuiteSpec:
         tasks = _benchmark_tasks(layout["benchmark"])
         if layout.get("result_task"):
             tasks = tuple(replace(t, name=layout["result_task"]) for t in tasks)
+        if layout.get("main_score"):
+            tasks = tuple(replace(t, main_score=layout["main_score"]) for t in tasks)
         suite = SuiteSpec(
             name=name,
             title=layout.get("title", name),

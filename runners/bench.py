@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", default=os.environ.get("EMBEDBOARD_DATA_DIR"),
                         help="local mteb mirror (../shared/mteb-mirror)")
     parser.add_argument("--tasks", type=lambda s: [t.strip() for t in s.split(",") if t.strip()],
-                        help="subset of the smoke suite, e.g. STS12,Banking77Classification (default: all 15)")
+                        help="subset of the smoke suite, e.g. STS12,Banking77Classification (default: every smoke task)")
     parser.add_argument("--variants", default=",".join(VARIANTS), help=f"subset of {','.join(VARIANTS)}")
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="folder for the JSON record and Markdown summary")
     parser.add_argument("--work-dir", help="scratch folder for caches and results (default: a temporary one)")

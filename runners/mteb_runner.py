@@ -26,7 +26,7 @@ from embedboard.runners.items import extract_items
 from embedboard.runners.label_access import read_labels_once
 from embedboard.runners.mirror_cache import datasets_cache_for
 from embedboard.runners.mirror_check import damaged_mirror_error
-from embedboard.runners.results_store import ResultsStore
+from embedboard.runners.results_store import ResultsStore, experiment_kwargs
 from embedboard.runners.reuse import check_reuse, settings_fingerprint
 from embedboard.runners.run_record import build_run_record
 from embedboard.runners.task_rng import capture, reseed, restore
@@ -215,7 +215,9 @@ def _evaluate_one(  # noqa: PLR0913 -- one task at one dim, and everything its f
 
     name = task.metadata.name
     label = (name if dim is None else f"{name} @dim {dim}") + counter
-    bridge = MtebEncoder(dim_encoder, experiment_kwargs={"dim": dim} if dim else None)
+    bridge = MtebEncoder(dim_encoder, experiment_kwargs=experiment_kwargs(dim))
+    # mteb's own bars (e.g. "Searching corpus chunks") off: the encoder draws ours.
+    encode_kwargs = {"batch_size": max(dim_encoder.card.batch_size, 256), "show_progress_bar": False}
     dim_encoder.reset_stats()
     started = time.perf_counter()
     with _explained(name, source, data_dir, suite_name):
@@ -226,8 +228,7 @@ def _evaluate_one(  # noqa: PLR0913 -- one task at one dim, and everything its f
             overwrite_strategy="always",
             prediction_folder=store.fresh_predictions_folder(name),
             show_progress_bar=False,
-            # mteb's own bars (e.g. "Searching corpus chunks") off: the encoder draws ours.
-            encode_kwargs={"batch_size": max(dim_encoder.card.batch_size, 256), "show_progress_bar": False},
+            encode_kwargs=encode_kwargs,
         )
     seconds = time.perf_counter() - started
     task_result = model_result.task_results[0]
@@ -250,6 +251,7 @@ def _evaluate_one(  # noqa: PLR0913 -- one task at one dim, and everything its f
         ),
     )
     store.write_model_meta(bridge.mteb_model_meta)
+    store.write_run_settings(name, task_result.scores, encode_kwargs)  # as mteb's ResultCache does
     path = store.write_task_result(task_result)
     shown = f"{task.metadata.main_score}={score * 100:.2f}" if score is not None else "no score"
     echo(

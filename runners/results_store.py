@@ -4,7 +4,8 @@ Layout (readable by `mteb.ResultCache(cache_path=<parent of results/>)`):
 
     results/<org>__<name>/<revision>/<Task>.json                   mteb TaskResult
     results/<org>__<name>/<revision>/model_meta.json               mteb ModelMeta
-    results/<org>__<name>/<revision>/experiments/dim_<d>/...        MRL dims (mteb's experiments layout)
+    results/<org>__<name>/<revision>/run_settings.jsonl             mteb's run settings (versions, encode kwargs per task/split)
+    results/<org>__<name>/<revision>/experiments/embed_dim_<d>/...  MRL dims (mteb's experiments layout and name)
     <any of those folders>/embedboard/runs/<Task>.json              run record (versions, device, timing, instructions, data source)
     <any of those folders>/embedboard/items/<Task>.jsonl            per-query / per-pair scores (for paired bootstrap)
     <any of those folders>/embedboard/predictions/<Task>_predictions.json  mteb's raw predictions (TREC-like runs, pair scores)
@@ -27,9 +28,15 @@ SIDE_FOLDER = "embedboard"
 EXPERIMENTS_FOLDER = "experiments"
 
 
+def experiment_kwargs(dim: int | None) -> dict[str, int] | None:
+    """What `mteb.get_model(name, embed_dim=d)` records as the model's experiment kwargs."""
+    return {"embed_dim": dim} if dim is not None else None
+
+
 def experiment_name(dim: int | None) -> str | None:
-    """mteb serialises experiment kwargs {"dim": 256} as "dim_256"; we use the same name."""
-    return f"dim_{dim}" if dim is not None else None
+    """mteb names the folder of experiment kwargs {"embed_dim": 256} "embed_dim_256"; so do we,
+    so that `mteb.ResultCache(...).load_results(..., load_experiments="match_kwargs")` finds it."""
+    return f"embed_dim_{dim}" if dim is not None else None
 
 
 def model_folder_name(result_name: str) -> str:
@@ -74,6 +81,12 @@ class ResultsStore:
 
     def write_model_meta(self, model_meta: Any) -> None:
         atomic_write_json(self.folder / "model_meta.json", model_meta.to_dict())
+
+    def write_run_settings(self, task_name: str, scores: dict[str, Any], encode_kwargs: dict[str, Any] | None) -> Path:
+        """mteb's `run_settings.jsonl` rows for this task, merged into the folder's file."""
+        from embedboard.runners.run_settings import run_settings_rows, write_run_settings
+
+        return write_run_settings(self.folder, run_settings_rows(task_name, scores, encode_kwargs))
 
     # ---- side files -------------------------------------------------------------------
     @property

@@ -24,9 +24,9 @@ from embedboard.runners.bright.data import (
     load_domain,
     locate,
 )
-from embedboard.runners.bright.metrics import MAIN_SCORE, evaluate_run
+from embedboard.runners.bright.metrics import evaluate_run, main_score
 from embedboard.runners.bright.search import TOP_K, TopK, run_dict
-from embedboard.runners.results_store import ResultsStore
+from embedboard.runners.results_store import ResultsStore, experiment_kwargs
 from embedboard.runners.reuse import check_reuse, settings_fingerprint
 from embedboard.runners.run_record import build_run_record
 
@@ -126,7 +126,7 @@ def run_bright(
     for domain in domains:
         if skip_lines.get(domain):
             echo(skip_lines[domain])
-            summary["domains"][domain] = {"status": "skipped", MAIN_SCORE: None, "seconds": 0.0}
+            summary["domains"][domain] = {"status": "skipped", main_score(long_context): None, "seconds": 0.0}
             continue
         previous = results.read_task_result(store, task_name)
         summary["domains"][domain] = _run_domain(
@@ -180,6 +180,7 @@ def _run_domain(
         encoder, data, task, top_k=top_k, doc_chunk_size=doc_chunk_size, show_progress=show_progress
     )
     means, per_query = evaluate_run(run, data.qrels)
+    metric = main_score(long_context)
     seconds = time.perf_counter() - started
     stats = encoder.stats.as_dict() if hasattr(encoder, "stats") else {}
     record = build_run_record(
@@ -188,7 +189,7 @@ def _run_domain(
         dim=None,
         runtime={**runtime, "top_k": top_k, "doc_chunk_size": doc_chunk_size},
         data_source=data.source.as_dict(),
-        main_score=means[MAIN_SCORE],
+        main_score=means[metric],
         wall_seconds=seconds,
         encode_stats=stats,
         settings=settings,
@@ -214,16 +215,18 @@ def _run_domain(
         previous,
         task_name=task_name,
         split=split,
-        entry=results.score_entry(domain, means, variant),
+        entry=results.score_entry(domain, means, variant, split),
         seconds=seconds,
         dataset_revision=data.source.revision or data.source.kind,
     )
+    # mteb's run_settings.jsonl row for this (task, split, domain), as ResultCache writes it.
+    store.write_run_settings(task_name, {split: [{"hf_subset": domain}]}, {"batch_size": encoder.card.batch_size})
     results.write_task_result(store, payload)
     echo(
-        f"done  {task_name} {split}/{domain}: {MAIN_SCORE}={means[MAIN_SCORE] * 100:.2f}  {seconds:.1f}s  "
+        f"done  {task_name} {split}/{domain}: {metric}={means[metric] * 100:.2f}  {seconds:.1f}s  "
         f"({len(data.queries)} queries, {len(data.corpus)} docs, {stats.get('truncated', 0)} truncated)"
     )
-    return {"status": "done", MAIN_SCORE: means[MAIN_SCORE], "seconds": round(seconds, 3)}
+    return {"status": "done", metric: means[metric], "seconds": round(seconds, 3)}
 
 
 def _write_model_meta(store: ResultsStore, card: Any) -> None:
@@ -233,4 +236,4 @@ def _write_model_meta(store: ResultsStore, card: Any) -> None:
     from embedboard.models.mteb_bridge import mteb_model_meta
 
     in_experiment = store.folder != store.revision_folder  # an MRL dim: mteb's experiments layout
-    store.write_model_meta(mteb_model_meta(card, {"dim": card.dim} if in_experiment else None))
+    store.write_model_meta(mteb_model_meta(card, experiment_kwargs(card.dim) if in_experiment else None))

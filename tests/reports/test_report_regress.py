@@ -98,7 +98,7 @@ def test_missing_items_on_one_side_are_reported(tmp_path, capsys):
 @pytest.mark.skipif(not OURS.is_dir(), reason=f"our smoke results are not committed yet ({OURS})")
 def test_our_smoke_results_dim128_regresses_against_native(capsys):
     """all-MiniLM-L6-v2 is no MRL model: cut to 128 dims it must fail the gate, with significant drops."""
-    dim128 = OURS / "experiments" / "dim_128"
+    dim128 = OURS / "experiments" / "embed_dim_128"
     assert main(["regress", "--baseline", str(OURS), "--candidate", str(dim128)]) == 1
     out = capsys.readouterr().out
     assert "**REGRESSION** ▼" in out  # at least one task drop is significant by the bootstrap
