@@ -19,7 +19,8 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 setup: $(BIN)/python  ## venv + editable install with dev extras (torch pinned to the CPU build)
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# setuptools warns that an editable install is editable; nothing to act on, so keep it quiet.
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet -e '.[dev]'
 
 eval:  ## make eval MODEL=bge-base-en-v1.5 SUITE=cmteb [DATA_DIR=../shared/mteb-mirror] [TASKS=STS12,SciFact] [DIMS=384,128]
 	$(BIN)/embedboard eval --model $(MODEL) --suite $(SUITE) --results $(RESULTS) \

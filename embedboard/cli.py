@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from embedboard.errors import EmbedboardError
+from embedboard.failures import OneLineParser, debug_requested, run_reporting_failures
+from embedboard.server_cli import add_commands as add_server_commands
+from embedboard.server_cli import add_model_source_args, auto_probe
 
 DEFAULT_RESULTS = "results"
 DEFAULT_CACHE = os.environ.get("EMBEDBOARD_CACHE_DIR", str(Path.home() / ".cache" / "embedboard" / "embeddings"))
@@ -32,6 +35,23 @@ def _csv(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from err
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _flat(groups: list[list[str]] | None) -> list[str] | None:
+    """`--tasks A B`, `--tasks A,B` and `-t A -t B` all mean [A, B] (mteb's habits)."""
+    if not groups:
+        return None
+    return list(dict.fromkeys(name for group in groups for name in group))
+
+
 def add_eval(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "eval",
@@ -40,14 +60,18 @@ def add_eval(subparsers: Any) -> None:
         epilog=EVAL_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--model", required=True, help="registered name (see `embedboard models`), hub id, or checkpoint folder")
-    p.add_argument("--suite", help="suite name (see `embedboard suites`)")
-    p.add_argument("--tasks", type=_csv, help="comma-separated task names (within --suite, or any mteb task without one)")
+    p.add_argument("-m", "--model", help="registered or --cards name (see `embedboard cards ls`), hub id, or checkpoint folder")
+    p.add_argument("--suite", "-b", "--benchmark", dest="suite",
+                   help="suite name (see `embedboard suites`) or an mteb benchmark name, e.g. \"MTEB(eng, v2)\"")
+    p.add_argument("-t", "--tasks", type=_csv, nargs="+", action="extend",
+                   help="task names, space- or comma-separated (within --suite, or any mteb task without one)")
+    p.add_argument("--task-types", type=_csv, nargs="+", action="extend", metavar="TYPE",
+                   help="keep only tasks of these mteb types, e.g. STS \"Pair Classification\" (spaces optional)")
     p.add_argument("--data-dir", help="local dataset mirror: a task with HF path P loads from DATA_DIR/P (env EMBEDBOARD_DATA_DIR)")
     p.add_argument("--results", default=DEFAULT_RESULTS, help="results folder (default: results/)")
     p.add_argument(
         "--batch-size",
-        type=int,
+        type=_positive_int,
         help="most inputs per forward pass (default: the card's); on CPU batches are also capped "
         "at 2048 padded tokens and 32 inputs, which measured fastest",
     )
@@ -65,7 +89,7 @@ def add_eval(subparsers: Any) -> None:
     p.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
     p.add_argument("--instructions", help="instruction table name or YAML/JSON file overriding the card's")
     p.add_argument("--pooling", choices=["cls", "mean", "last-token"], help="pooling for a plain transformers checkpoint")
-    p.add_argument("--max-length", type=int, help="maximum input tokens (default: the card's)")
+    p.add_argument("--max-length", type=_positive_int, help="maximum input tokens (default: the card's)")
     p.add_argument("--api-base", help="base URL of the embeddings API for remote models (overrides the card)")
     p.add_argument(
         "--query-variant",
@@ -73,28 +97,55 @@ def add_eval(subparsers: Any) -> None:
         help="BRIGHT queries: examples (default) or a reasoning config (gpt4_reason, claude-3-opus_reason, "
         "Gemini-1.0_reason, grit_reason, llama3-70b_reason; the _reason suffix may be left off)",
     )
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars (ours and the libraries')")
+    add_model_source_args(p)
+    from embedboard.scale_cli import add_scale_options
+
+    add_scale_options(p)
     p.set_defaults(func=cmd_eval)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    from embedboard import preflight
     from embedboard.runners.data_source import check_mirror, default_data_dir
-    from embedboard.tasks.suites import get_suite, resolve_tasks
+    from embedboard.tasks.suites import filter_task_types, get_suite, resolve_tasks
 
+    args.tasks, args.task_types = _flat(args.tasks), _flat(args.task_types)
     if not args.suite and not args.tasks:
         raise EmbedboardError("Say what to run: --suite S (see `embedboard suites`) and/or --tasks T1,T2.")
+    if args.quiet:
+        from embedboard.quiet import silence_library_progress
+
+        silence_library_progress()
     data_dir = default_data_dir(args.data_dir)
     suite = get_suite(args.suite) if args.suite else None
     # Resolve everything cheap before loading a model: a typo fails in a second, not after a download.
-    from embedboard.models.registry import get_card
+    from embedboard.models.card_lookup import card_from_args
 
-    card = get_card(args.model, dtype=args.dtype, pooling=args.pooling, max_length=args.max_length)
+    card = card_from_args(args)
     if args.dims:
         card.check_dims(args.dims)
+    from embedboard.scale_cli import prefill_if_asked, scale_options
+
+    scale = scale_options(args, bright=suite is not None and suite.runner == "bright")
+    model_from_hub = preflight.check_eval(args, card)
     if suite is not None and suite.runner == "bright":
+        preflight.check_hub(model_from_hub)
         return _eval_bright(args, card, suite, data_dir)
     tasks = suite.mteb_tasks(args.tasks) if suite else resolve_tasks(args.tasks)
+    tasks = filter_task_types(tasks, args.task_types)
     check_mirror(tasks, data_dir, suite.name if suite else "SUITE")
+
+    from embedboard.runners.mteb_runner import finished_runs, run_mteb_tasks
+
+    done_already = finished_runs(card, tasks, args.results, args.dims, args.overwrite, instructions=args.instructions,
+                                 data_dir=data_dir, suite_name=suite.name if suite else "SUITE")
+    if done_already is not None:
+        for line in done_already:
+            print(line)
+        print(f"0 task run(s) written, {len(done_already)} skipped; the model was not loaded. Results under {args.results}/")
+        return 0
+    preflight.check_hub(model_from_hub + preflight.data_from_hub(tasks, data_dir))
 
     if args.no_cache and args.dims:
         # Extra dims are served from the full vectors; without a cache they would be re-encoded.
@@ -103,8 +154,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         scratch = tempfile.TemporaryDirectory(prefix="embedboard-dims-")
         args.no_cache, args.cache_dir = False, scratch.name
         print(f"--no-cache with --dims: keeping this run's vectors in {scratch.name} until it ends")
+    auto_probe(args, card)
     encoder = _load_encoder(args, card)
-    from embedboard.runners.mteb_runner import run_mteb_tasks
+    runtime = _runtime(args, encoder)
+    runtime.update(prefill_if_asked(args, scale, encoder, tasks, data_dir, suite.name if suite else "SUITE"))
 
     outcomes = run_mteb_tasks(
         encoder,
@@ -114,7 +167,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         suite_name=suite.name if suite else "SUITE",
         dims=args.dims,
         overwrite=args.overwrite,
-        runtime=_runtime(args, encoder),
+        runtime=runtime,
     )
     done = sum(o.status == "done" for o in outcomes)
     print(f"{done} task run(s) written, {len(outcomes) - done} skipped; results under {args.results}/")
@@ -171,9 +224,11 @@ def _eval_bright(args: argparse.Namespace, card: Any, suite: Any, data_dir: str 
         instructions=args.instructions,
         runtime=_runtime(args, encoder),
     )
+    metric = bright.main_score(suite.long_context)  # recall_at_1 in the long setting, as the paper reports
+    label = {"ndcg_at_10": "nDCG@10", "recall_at_1": "Recall@1"}[metric]
     for domain, outcome in summary["domains"].items():
-        score = outcome.get("ndcg_at_10")
-        shown = f"nDCG@10 {score * 100:.1f}" if score is not None else outcome["status"]
+        score = outcome.get(metric)
+        shown = f"{label} {score * 100:.1f}" if score is not None else outcome["status"]
         print(f"  {domain:<22} {shown}")
     return 0
 
@@ -228,20 +283,29 @@ def cmd_data_pull(args: argparse.Namespace) -> int:
         targets = [(BRIGHT_HF_PATH, None)]
     else:
         targets = sorted({(t.metadata.dataset["path"], t.metadata.dataset.get("revision")) for t in suite.mteb_tasks()})
+    from embedboard.preflight import check_hub, check_writable_folder
+
+    check_writable_folder(args.data_dir, "--data-dir")
+    check_hub([f"dataset {path}" for path, _ in targets])
     written = pull(targets, args.data_dir)
     print(f"{len(written)} dataset(s) in {args.data_dir}")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="embedboard",
         description="Evaluate text-embedding models on MTEB(eng, v2), C-MTEB and BRIGHT; report leaderboards.",
     )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks (also after the sub-command; env EMBEDBOARD_DEBUG=1)")
     subparsers = parser.add_subparsers(dest="command", required=True)
     add_eval(subparsers)
     add_listings(subparsers)
     add_data(subparsers)
+    add_server_commands(subparsers)
+    from embedboard.scale_cli import add_plan
+
+    add_plan(subparsers)
     try:
         from embedboard.reports.cli import register as register_reports
     except ImportError:
@@ -252,16 +316,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except EmbedboardError as err:
-        print(f"embedboard: error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("embedboard: interrupted; finished tasks are saved, re-run to resume.", file=sys.stderr)
-        return 130
+    debug, argv = debug_requested(list(sys.argv[1:] if argv is None else argv))
+    args = build_parser().parse_args(argv)
+    return run_reporting_failures(args.func, args, debug)
 
 
 if __name__ == "__main__":

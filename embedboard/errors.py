@@ -12,11 +12,11 @@ class EmbedboardError(Exception):
 
 def closest_names(name: str, known: Iterable[str], n: int = 3) -> list[str]:
     """Closest registered names, case-insensitively, for "did you mean" hints."""
-    known = list(known)
+    known = list(dict.fromkeys(known))  # a name listed twice (card name and hub id) is one hint
     by_lower = {k.lower(): k for k in known}
-    matches = difflib.get_close_matches(name.lower(), list(by_lower), n=n, cutoff=0.5)
-    substring = [k for k in known if name.lower() in k.lower() and by_lower.get(k.lower()) not in matches]
-    return [by_lower[m] for m in matches] + substring[: max(0, n - len(matches))]
+    matches = [by_lower[m] for m in difflib.get_close_matches(name.lower(), list(by_lower), n=n, cutoff=0.5)]
+    substring = [k for k in known if name.lower() in k.lower() and k not in matches]
+    return list(dict.fromkeys(matches + substring))[:n]
 
 
 def unknown_name_error(kind: str, name: str, known: Iterable[str], listing_cmd: str) -> EmbedboardError:

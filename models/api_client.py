@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 import requests
 
 from embedboard.errors import EmbedboardError
+from embedboard.models.api_keys import clean_api_key, scrub
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,14 @@ MAX_RETRY_AFTER_S = 120.0
 
 
 class MalformedResponse(Exception):
-    """A 200 response we cannot use (bad JSON, wrong count or size, NaN, zero vector): ask again."""
+    """A 200 response we cannot use this time (bad JSON, NaN, a zero vector): ask again."""
+
+
+class WrongResponse(Exception):
+    """A 200 response that asking again cannot fix (wrong count, wrong dimension, non-numbers).
+
+    The message says what was wrong and how to fix it; the client adds server and model.
+    """
 
 
 @dataclass(frozen=True)
@@ -75,7 +83,8 @@ class ApiClient:
     """POSTs JSON to one endpoint with retries; `map` runs many requests at bounded concurrency."""
 
     url: str
-    api_key: str = field(repr=False)
+    # None: a self-hosted server without authentication (no Authorization header is sent).
+    api_key: str | None = field(repr=False)
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     concurrency: int = 4
     extra_headers: dict[str, str] = field(default_factory=dict)
@@ -88,8 +97,10 @@ class ApiClient:
     def __post_init__(self) -> None:
         if self.concurrency < 1:
             raise EmbedboardError(f"API concurrency must be at least 1, got {self.concurrency}.")
-        if not self.api_key:
-            raise EmbedboardError("The API key is empty.")
+        if self.api_key is not None:
+            self.api_key = clean_api_key(self.api_key, "the API key variable")
+            if not self.api_key:
+                raise EmbedboardError("The API key is empty.")
 
     def __repr__(self) -> str:  # dataclass repr hides the key already; keep headers out too
         return f"ApiClient(url={self.url!r}, concurrency={self.concurrency}, policy={self.policy})"
@@ -115,7 +126,7 @@ class ApiClient:
         raise EmbedboardError(
             self._scrub(
                 f"POST {self.url} failed after {self.policy.max_retries + 1} attempts; last problem: "
-                f"{last.reason if last else '?'}. Check the service status and your rate limits, "
+                f"{last.reason if last else '?'} ({_model_of(payload)}). Check the service status and your rate limits, "
                 "then re-run: finished batches are cached and will not be requested again."
             )
         )
@@ -131,10 +142,11 @@ class ApiClient:
         if response.status_code in RETRY_STATUSES or response.status_code >= 500:
             return _Failure(f"HTTP {response.status_code}", _retry_after(response))
         if response.status_code >= 400:
+            snippet = response.text[:300]
             raise EmbedboardError(
                 self._scrub(
-                    f"POST {self.url} was refused with HTTP {response.status_code}: {response.text[:500]!r}. "
-                    + _hint(response.status_code)
+                    f"POST {self.url} ({_model_of(payload)}) was refused with HTTP {response.status_code}: "
+                    f"{snippet!r}. " + _hint(response.status_code, snippet)
                 )
             )
         try:
@@ -145,6 +157,8 @@ class ApiClient:
             return parse(body)
         except MalformedResponse as err:
             return _Failure(f"malformed response ({self._scrub(str(err))[:300]})")
+        except WrongResponse as err:  # asking again gives the same answer: stop at once
+            raise EmbedboardError(self._scrub(f"{self.url} ({_model_of(payload)}): {err}")) from None
 
     # ---- many requests ---------------------------------------------------------------------
     def map(self, payloads: Sequence[dict[str, Any]], parse: Sequence[Callable[[Any], T]]) -> list[T]:
@@ -180,14 +194,13 @@ class ApiClient:
         session = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
-            session.headers.update(
-                {"Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json", **self.extra_headers}
-            )
+            auth = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+            session.headers.update({**auth, "Content-Type": "application/json", **self.extra_headers})
             self._local.session = session
         return session
 
     def _scrub(self, text: str) -> str:
-        return text.replace(self.api_key, "***") if self.api_key else text
+        return scrub(text, self.api_key) if self.api_key else text
 
 
 def _retry_after(response: requests.Response) -> float | None:
@@ -205,9 +218,28 @@ def _retry_after(response: requests.Response) -> float | None:
     return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
 
 
-def _hint(status: int) -> str:
+def _model_of(payload: dict[str, Any]) -> str:
+    model = payload.get("model") if isinstance(payload, dict) else None
+    return f"model {model!r}" if model else "no model name sent"
+
+
+_LENGTH_WORDS = ("too long", "maximum context", "max_length", "maximum length", "token", "exceed", "truncat")
+
+
+def _hint(status: int, body: str = "") -> str:
+    """The fix for a refused request; none of these is retried."""
     if status in (401, 403):
-        return "Check that the key variable named in the model card holds a valid key for this endpoint."
+        return "Check that the key variable named in the model card (or --api-key-env) holds a valid key for this server."
     if status == 404:
-        return "Check the card's api_base and endpoint (or --api-base) and the model name."
+        return (
+            "The server does not know this path or model: check --api-base (it must end where "
+            "/embeddings is served, e.g. http://host:8000/v1 for vLLM) and the model name "
+            "(--api-model or the card's source; the server lists its names at /v1/models or /models)."
+        )
+    if status in (400, 413, 422) and any(word in body.lower() for word in _LENGTH_WORDS):
+        return (
+            "An input is longer than the server accepts: name the served model's tokenizer in the card "
+            "(options.tokenizer, a hub id or local folder) with max_length, or let the server cut inputs "
+            "with options.request_fields (vLLM: {truncate_prompt_tokens: N}; TEI: {truncate: true})."
+        )
     return "The request itself was rejected; this is not retried."

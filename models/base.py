@@ -74,6 +74,15 @@ class EmbeddingModel:
     def card(self) -> ModelCard:
         return self._card
 
+    @classmethod
+    def preflight(cls, card: ModelCard, **runtime: Any) -> list[str]:
+        """Checks that need no weights or network (device, key), made before loading anything.
+
+        Returns what loading will fetch from the hub (e.g. "model org/name"), so the CLI can
+        test the connection once instead of letting the libraries retry for minutes.
+        """
+        return []
+
     # ---- what adapters implement -------------------------------------------------------
     def embed(self, inputs: list[EncoderInput]) -> np.ndarray:
         """Vectors for inputs that already carry their instruction, in the given order."""
@@ -94,6 +103,13 @@ class EmbeddingModel:
         if isinstance(item, str):
             return instruction + item
         return {**item, "instruction": instruction}
+
+    def advance_progress(self, count: int) -> None:
+        """Adapters call this after each forward pass, so the bar moves on long documents
+        (a chunk of 256+ inputs can take minutes); what they do not report moves per chunk."""
+        bar = getattr(self, "_bar", None)
+        if bar is not None:
+            bar.update(count)
 
     @property
     def chunk_size(self) -> int:
@@ -128,7 +144,7 @@ class EmbeddingModel:
         first_index: dict[bytes, int] = {}
         for index, key in enumerate(keys):
             first_index.setdefault(key, index)
-        vectors: dict[bytes, np.ndarray] = self.cache.get_many(list(first_index)) if self.cache is not None else {}
+        vectors: dict[bytes, np.ndarray] = self.cache.get_many(list(first_index), self.card.dim) if self.cache is not None else {}
         missing = [key for key in first_index if key not in vectors]
         self.stats.inputs += len(inputs)
         self.stats.unique_inputs += len(first_index)
@@ -152,15 +168,20 @@ class EmbeddingModel:
                 leave=False,
                 dynamic_ncols=True,
             ) as bar:
-                for start in range(0, len(missing), self.chunk_size):
-                    chunk = missing[start : start + self.chunk_size]
-                    batch = [prepared[k] for k in chunk]
-                    embedded = self._checked(self.embed(batch), len(chunk), task)
-                    fresh = list(zip(chunk, embedded, strict=True))
-                    vectors.update(fresh)
-                    if self.cache is not None:  # an empty cache is falsy (__len__)
-                        self.cache.put_many(fresh)
-                    bar.update(len(chunk))
+                self._bar = bar
+                try:
+                    for start in range(0, len(missing), self.chunk_size):
+                        chunk = missing[start : start + self.chunk_size]
+                        batch = [prepared[k] for k in chunk]
+                        shown = bar.n
+                        embedded = self._checked(self.embed(batch), len(chunk), task)
+                        fresh = list(zip(chunk, embedded, strict=True))
+                        vectors.update(fresh)
+                        if self.cache is not None:  # an empty cache is falsy (__len__)
+                            self.cache.put_many(fresh)
+                        bar.update(len(chunk) - (bar.n - shown))  # the part `embed` did not report
+                finally:
+                    self._bar = None
             self.stats.encoded += len(missing)
             self.stats.encode_seconds += time.perf_counter() - started
 
@@ -181,4 +202,16 @@ class EmbeddingModel:
         if not np.isfinite(array).all():
             bad = int((~np.isfinite(array)).any(axis=1).sum())
             raise EmbedboardError(f"{bad} vectors contain NaN or inf ({where}).")
+        check_norms(array, where=where)
         return array
+
+
+def check_norms(vectors: np.ndarray, *, where: str) -> None:
+    """Refuse zero vectors: what `v / norm` gives when the norm overflows float32 (components near
+    1e20) or a model is broken. Run on every adapter's output, after its normalisation."""
+    zero = int((~vectors.any(axis=1)).sum())
+    if zero:
+        raise EmbedboardError(
+            f"{zero} vectors are all zeros ({where}): an overflow during normalisation or a broken model; "
+            "scores from them would be meaningless."
+        )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from embedboard.errors import EmbedboardError
+from embedboard.safe_paths import check_path_part
 
 Pooling = Literal["cls", "mean", "last-token"]
 DType = Literal["fp32", "fp16", "bf16"]
@@ -66,12 +67,15 @@ class ModelCard:
         return dataclasses.replace(self, **changes)
 
     @classmethod
-    def from_dict(cls, payload: dict[str, Any]) -> ModelCard:
+    def from_dict(cls, payload: dict[str, Any], origin: str = "") -> ModelCard:
+        where = f" in {origin}" if origin else ""
+        if not isinstance(payload, dict):
+            raise EmbedboardError(f"A model card{where} must be a mapping of fields, got {type(payload).__name__}.")
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(payload) - known
         if unknown:
             raise EmbedboardError(
-                f"Model card '{payload.get('name', '?')}' has unknown fields {sorted(unknown)}; "
+                f"Model card '{payload.get('name', '?')}'{where} has unknown fields {sorted(unknown)}; "
                 f"allowed: {sorted(known)}."
             )
         missing = {"name", "adapter", "source"} - set(payload)
@@ -80,6 +84,9 @@ class ModelCard:
         values = dict(payload)
         if "mrl_dims" in values:
             values["mrl_dims"] = tuple(int(d) for d in values["mrl_dims"] or ())
+        for name in ("name", "hub_id", "revision"):  # each becomes part of a results path
+            if values.get(name) is not None:
+                check_path_part(str(values[name]), f"Model card '{values['name']}'{where}: {name}", allow_slash=name != "revision")
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:

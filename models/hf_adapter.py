@@ -14,6 +14,7 @@ from embedboard.models.protocol import EncoderInput
 from embedboard.models.torch_runtime import (
     longest_first_batches,
     pick_device,
+    preflight_local,
     resolve_weights,
     set_threads,
     token_budget,
@@ -45,6 +46,10 @@ def pool(hidden, attention_mask, pooling: str):  # noqa: ANN001, ANN201 -- torch
 class HFAdapter(EmbeddingModel):
     """AutoModel + AutoTokenizer, pooled and (by default) L2-normalised."""
 
+    @classmethod
+    def preflight(cls, card: ModelCard, *, device: str | None = None, **_: Any) -> list[str]:
+        return preflight_local(card, device)
+
     def __init__(
         self,
         card: ModelCard,
@@ -73,9 +78,10 @@ class HFAdapter(EmbeddingModel):
         # Tokenizers without a limit report model_max_length = 1e30; the position table is the real one.
         positions = getattr(self.model.config, "max_position_embeddings", None) or 512
         self.max_length = min(card.max_length or positions, positions, int(min(self.tokenizer.model_max_length, 1 << 31)))
+        self._card = self._card.replace(max_length=self.max_length)  # the limit that runs, for the run record
         self.append_eos = bool(card.options.get("append_eos"))
         if card.dim is None:  # a checkpoint folder's card learns its dimension from the model
-            self._card = card.replace(dim=self.model.config.hidden_size)
+            self._card = self._card.replace(dim=self.model.config.hidden_size)
         self.token_budget, self.max_batch_items = token_budget(card, self.device)
         self.cpu_linear = apply_cpu_linear(self.model, device=self.device, dtype=card.dtype,
                                            requested=cpu_linear, card_options=card.options)
@@ -111,4 +117,5 @@ class HFAdapter(EmbeddingModel):
                 if out.shape[1] == 0:
                     out = np.empty((len(texts), pooled.shape[1]), dtype=np.float32)
                 out[rows] = pooled.cpu().numpy()
+                self.advance_progress(len(rows))
         return out

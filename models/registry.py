@@ -12,10 +12,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from embedboard.errors import EmbedboardError, unknown_name_error
 from embedboard.models.card import ModelCard
+from embedboard.yaml_files import read_yaml
 
 CARDS_DIR = Path(__file__).with_name("cards")
 
@@ -39,11 +38,11 @@ def load_cards() -> dict[str, ModelCard]:
     """Every card under models/cards/, keyed by name. Duplicate names are an error."""
     cards: dict[str, ModelCard] = {}
     for path in sorted(CARDS_DIR.glob("*.yaml")):
-        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        entries = read_yaml(path, "Model card file") or []
         if not isinstance(entries, list):
             raise EmbedboardError(f"{path} must hold a list of model cards.")
         for entry in entries:
-            card = ModelCard.from_dict(entry)
+            card = ModelCard.from_dict(entry, origin=str(path))
             if card.name in cards:
                 raise EmbedboardError(f"Model card '{card.name}' is defined twice (again in {path}).")
             cards[card.name] = card
@@ -65,7 +64,13 @@ def card_for_checkpoint(path: str, pooling: str | None = None, max_length: int |
         raise EmbedboardError(f"Checkpoint folder {folder} does not exist.")
     if not (folder / "config.json").exists() and not (folder / "modules.json").exists():
         raise EmbedboardError(f"{folder} has neither config.json nor modules.json; is it a model checkpoint?")
+    from embedboard.models.torch_runtime import check_no_lfs_pointers
+
+    check_no_lfs_pointers(folder)  # before reading its JSON: a pointer is not a config
     is_sentence_transformers = (folder / "modules.json").exists()
+    declared = _st_pooling(folder) if is_sentence_transformers else None
+    if is_sentence_transformers and pooling is not None and pooling != declared:
+        raise _pooling_refused(str(folder), pooling, declared)
     if not is_sentence_transformers and pooling is None:
         raise EmbedboardError(
             f"{folder} is a plain transformers checkpoint: say how to pool with "
@@ -80,7 +85,7 @@ def card_for_checkpoint(path: str, pooling: str | None = None, max_length: int |
         hub_id=f"local/{folder.name}",
         revision=checkpoint_revision(folder),
         max_length=max_length or _st_max_length(folder),
-        pooling=pooling or _st_pooling(folder),  # type: ignore[arg-type]
+        pooling=pooling or declared,  # type: ignore[arg-type]
         description=f"local checkpoint {folder}",
     )
 
@@ -108,6 +113,18 @@ def _st_pooling(folder: Path) -> str | None:
     return None
 
 
+def _pooling_refused(model: str, requested: str, declared: str | None) -> EmbedboardError:
+    return EmbedboardError(
+        f"--pooling {requested} cannot be applied to {model}: its adapter brings its own pooling "
+        f"({declared or 'not declared'}), so the vectors would not be {requested}-pooled. Drop --pooling, "
+        "or pass a plain transformers folder (config.json, no modules.json) to choose the pooling."
+    )
+
+
+# Adapters that pool token states themselves and so honour a card's (or --pooling's) choice.
+POOLING_ADAPTERS = {"hf"}
+
+
 def get_card(name: str, **overrides: Any) -> ModelCard:
     """The card for a registered name, or a card built for a checkpoint folder."""
     overrides = {k: v for k, v in overrides.items() if v is not None}
@@ -122,14 +139,28 @@ def get_card(name: str, **overrides: Any) -> ModelCard:
             card = by_hub_id[name]
         else:
             raise unknown_name_error("model", name, cards, "embedboard models")
+    pooling = overrides.get("pooling")
+    if pooling is not None and card.adapter not in POOLING_ADAPTERS and pooling != card.pooling:
+        # Recording a pooling the adapter never applies would be a wrong record of a right score.
+        raise _pooling_refused(card.name, pooling, card.pooling)
     return card.replace(**overrides) if overrides else card
 
 
-def load_adapter(card: ModelCard, **runtime: Any) -> Any:
-    """Instantiate the card's adapter (imports torch etc. only now)."""
+def _factory(card: ModelCard) -> Any:
     target = ADAPTERS.get(card.adapter)
     if target is None:
         raise unknown_name_error("adapter", card.adapter, ADAPTERS, "embedboard models")
     module_name, attr = target.split(":")
-    factory = getattr(importlib.import_module(module_name), attr)
-    return factory(card, **runtime)
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def load_adapter(card: ModelCard, **runtime: Any) -> Any:
+    """Instantiate the card's adapter (imports torch etc. only now)."""
+    return _factory(card)(card, **runtime)
+
+
+def preflight_adapter(card: ModelCard, **runtime: Any) -> list[str]:
+    """The adapter's own checks before loading (device, weights, API key); returns what it
+    will fetch from the hub. Adapters without a `preflight` classmethod check nothing early."""
+    check = getattr(_factory(card), "preflight", None)
+    return list(check(card, **runtime) or []) if check is not None else []

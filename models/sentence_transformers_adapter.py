@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from embedboard.errors import EmbedboardError
+from embedboard.models.adhoc_cards import announce
 from embedboard.models.base import EmbeddingModel
 from embedboard.models.card import ModelCard
 from embedboard.models.cpu_linear import apply_cpu_linear
@@ -13,6 +15,7 @@ from embedboard.models.protocol import EncoderInput
 from embedboard.models.torch_runtime import (
     longest_first_batches,
     pick_device,
+    preflight_local,
     resolve_weights,
     set_threads,
     token_budget,
@@ -22,6 +25,10 @@ from embedboard.models.torch_runtime import (
 
 class SentenceTransformerAdapter(EmbeddingModel):
     """Runs a SentenceTransformer; its own pooling/normalisation modules define the vectors."""
+
+    @classmethod
+    def preflight(cls, card: ModelCard, *, device: str | None = None, **_: Any) -> list[str]:
+        return preflight_local(card, device)
 
     def __init__(
         self,
@@ -51,13 +58,36 @@ class SentenceTransformerAdapter(EmbeddingModel):
         )
         if card.max_length:
             self.model.max_seq_length = card.max_length
+        # The card records what runs: the model's own pooling and its effective max length.
+        self._card = self._card.replace(pooling=self._checked_pooling(self._card),
+                                        max_length=self.model.max_seq_length or card.max_length)
         if card.dim is None:  # a checkpoint folder's card learns its dimension from the model
             dim_of = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
-            self._card = card.replace(dim=dim_of())
+            self._card = self._card.replace(dim=dim_of())
         self.weights = weights
+        announce(self.card, self.model)
         self.token_budget, self.max_batch_items = token_budget(card, self.device)
         self.cpu_linear = apply_cpu_linear(self.model, device=self.device, dtype=card.dtype,
                                            requested=cpu_linear, card_options=card.options)
+
+    def _checked_pooling(self, card: ModelCard) -> str | None:
+        """The pooling the model's own Pooling module runs; a card that says otherwise is refused.
+
+        sentence-transformers pools with its own module whatever the card says, so a card
+        (or `--pooling`) naming another mode would be recorded while never applied.
+        """
+        modes = [module.pooling_mode for module in self.model if hasattr(module, "pooling_mode")]
+        if not modes:
+            return card.pooling
+        mode = modes[0] if isinstance(modes[0], str) else "+".join(modes[0])
+        actual = {"lasttoken": "last-token", "mean_tokens": "mean"}.get(mode, mode)
+        if card.pooling is not None and card.pooling != actual:
+            raise EmbedboardError(
+                f"{card.name}: the card says pooling {card.pooling}, but the sentence-transformers model "
+                f"pools with {actual} (its Pooling module), which is what would run. Fix the card's "
+                "`pooling`, or use the hf adapter to choose the pooling."
+            )
+        return actual
 
     def input_lengths(self, items: list[EncoderInput]) -> tuple[list[int], bool]:
         texts = [item if isinstance(item, str) else "" for item in items]
@@ -90,4 +120,5 @@ class SentenceTransformerAdapter(EmbeddingModel):
                 if out is None:
                     out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
                 out[rows] = vectors
+                self.advance_progress(len(rows))
         return out if out is not None else np.empty((0, self.card.dim or 0), dtype=np.float32)

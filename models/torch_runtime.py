@@ -17,9 +17,49 @@ def pick_device(requested: str | None) -> str:
 
     if requested in (None, "auto"):
         return "cuda" if torch.cuda.is_available() else "cpu"
-    if requested.startswith("cuda") and not torch.cuda.is_available():
-        raise EmbedboardError("--device cuda was asked for, but torch sees no CUDA device; use --device cpu.")
+    if requested.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise EmbedboardError(f"--device {requested} was asked for, but torch sees no CUDA device; use --device cpu.")
+        index = int(requested.partition(":")[2] or 0)
+        if index >= torch.cuda.device_count():
+            raise EmbedboardError(
+                f"--device {requested}: torch sees {torch.cuda.device_count()} CUDA device(s); "
+                f"use cuda:0 to cuda:{torch.cuda.device_count() - 1}."
+            )
+    if requested == "mps" and not torch.backends.mps.is_available():
+        raise EmbedboardError("--device mps was asked for, but torch sees no MPS device; use --device cpu.")
     return requested
+
+
+def preflight_local(card: ModelCard, device: str | None) -> list[str]:
+    """Before loading local weights: the device exists and fits the dtype, the weights are real
+    files, or the hub serves them."""
+    torch_dtype(card.dtype, pick_device(device))
+    weights = resolve_weights(card)
+    folder = Path(weights)
+    if folder.is_dir():
+        check_no_lfs_pointers(folder)
+        return []
+    return [f"model {card.source}"]
+
+
+LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/"
+
+
+def check_no_lfs_pointers(folder: Path) -> None:
+    """A clone without `git lfs pull` holds 130-byte pointer files where the weights should be."""
+    pointers = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.stat().st_size < 1024:
+            with path.open("rb") as handle:
+                if handle.read(len(LFS_POINTER_PREFIX)) == LFS_POINTER_PREFIX:
+                    pointers.append(path.relative_to(folder).as_posix())
+    if pointers:
+        shown = ", ".join(pointers[:3]) + (f" and {len(pointers) - 3} more" if len(pointers) > 3 else "")
+        raise EmbedboardError(
+            f"{folder} holds Git LFS pointer files instead of weights ({shown}); "
+            f"run `git lfs pull` in its repository (or check out with lfs: true in CI)."
+        )
 
 
 def torch_dtype(name: str, device: str):  # noqa: ANN201 -- torch.dtype, imported lazily
@@ -53,15 +93,41 @@ def resolve_weights(card: ModelCard) -> str:
     return card.source
 
 
+def usable_cores() -> int:
+    """Cores this process may run on (its affinity mask, e.g. a container's CPU set)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def default_threads() -> int:
+    """EMBEDBOARD_THREADS if set, else the cores that are idle when the model loads.
+
+    torch's OpenMP threads meet at a barrier after every op: when another process holds one
+    of "our" cores, the rest spin-wait for it and a small model runs several times slower
+    than on one thread (`make bench`, threads case). So on a busy machine (1-minute load
+    average near the core count) take only the cores nobody else is using, at least one.
+    """
+    requested = os.environ.get("EMBEDBOARD_THREADS")
+    if requested:
+        try:
+            return max(1, int(requested))
+        except ValueError as err:
+            raise EmbedboardError(f"EMBEDBOARD_THREADS={requested!r} is not a whole number; set e.g. 1 or 4.") from err
+    cores = usable_cores()
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:  # no load average on this platform
+        busy = 0.0
+    return max(1, min(cores, int(cores - busy + 0.5)))
+
+
 def set_threads() -> None:
-    """Use every core for intra-op work; tokenizers' own threads fight torch's on small machines."""
+    """Intra-op threads from `default_threads`; tokenizers' own threads fight torch's on small machines."""
     import torch
 
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    # EMBEDBOARD_THREADS caps it where cores are shared (parallel test workers, a busy box):
-    # oversubscribed OpenMP threads spin-wait and can run a tiny model 100x slower.
-    requested = os.environ.get("EMBEDBOARD_THREADS")
-    torch.set_num_threads(int(requested) if requested else max(1, os.cpu_count() or 1))
+    torch.set_num_threads(default_threads())
 
 
 # Padded tokens per forward pass. Measured on this 2-core CPU with all-MiniLM-L6-v2

@@ -13,6 +13,7 @@ from embedboard.errors import EmbedboardError
 REPORT_EPILOG = """examples:
   embedboard report --suite mteb-eng-v2 --results ../shared/reference/results
   embedboard report --suite bright --format html --output bright.html --details
+  embedboard report --suite cmteb --profile cmteb-legacy             # old C-MTEB metrics, as model cards quote them
   embedboard report --suite mteb-eng-v2 --readme README.md          # fill the marked section
   embedboard report --readme README.md --all-marked --results results  # every marked section (make report)
   embedboard report --mrl --model sentence-transformers/all-MiniLM-L6-v2 --out-dir mrl/
@@ -20,7 +21,7 @@ REPORT_EPILOG = """examples:
 README markers: <!-- embedboard:SUITE:start --> ... <!-- embedboard:SUITE:end -->"""
 
 REGRESS_EPILOG = """DIR_A / DIR_B are revision folders (results/<org>__<model>/<revision>), experiment
-folders (.../experiments/dim_<d>), or a model folder whose revisions are merged (mteb's
+folders (.../experiments/embed_dim_<d>), or a model folder whose revisions are merged (mteb's
 official files split a model over several revision folders). Per-item scores in <folder>/embedboard/items/<Task>.jsonl
 enable the paired bootstrap; without them a task's delta is reported without a test.
 exit status: 0 no regression, 1 regression, 2 input error (e.g. a task missing on one side)."""
@@ -36,12 +37,15 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     report.add_argument("--suite", help="mteb-eng-v2, cmteb, bright, bright-long, or a suite from `embedboard suites`")
+    report.add_argument("--profile", metavar="NAME",
+                        help="a table profile of the suite (per-task metric/split overrides, named in the footnote), "
+                             "e.g. cmteb-legacy for cmteb; see reports/leaderboards.yaml")
     report.add_argument("--results", nargs="+", default=["results"], metavar="DIR",
                         help="results roots, model, revision or experiment folders (mteb layout); default: results")
     report.add_argument("--model", action="append", metavar="NAME", help="only this model (org/name or name); repeatable. Required with --mrl")
     report.add_argument("--format", choices=("md", "csv", "html"), help="output format (default: from --output's suffix, else md)")
     report.add_argument("--output", metavar="FILE", help="write here instead of stdout")
-    report.add_argument("--details", action="store_true", help="add a per-task (per-domain for BRIGHT) table")
+    report.add_argument("--details", action="store_true", help="add a per-task (per-domain for BRIGHT) table (HTML always has it)")
     report.add_argument("--allow-partial", action="store_true",
                         help="compute AVG and type means over the tasks present and mark the row (off: such cells say what is missing)")
     report.add_argument("--experiments", action="store_true", help="also list experiment folders (MRL dims) as rows")
@@ -62,6 +66,7 @@ def register(subparsers: Any) -> None:
     regress.add_argument("--baseline", required=True, metavar="DIR_A", help="baseline revision, experiment or model folder")
     regress.add_argument("--candidate", required=True, metavar="DIR_B", help="candidate revision, experiment or model folder")
     regress.add_argument("--suite", help="compare only this suite's tasks (default: every task, which both sides must have)")
+    regress.add_argument("--tasks", metavar="A,B", help="with --suite: compare only these of its tasks (comma-separated)")
     regress.add_argument("--max-avg-drop", type=float, default=0.3, metavar="POINTS", help="largest AVG drop that passes, in points (default 0.3)")
     regress.add_argument("--max-task-drop", type=float, default=1.0, metavar="POINTS", help="largest task drop that passes, in points (default 1.0)")
     regress.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples (default 1000)")
@@ -81,6 +86,8 @@ def _emit(text: str, output: str | None) -> None:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """`embedboard report`: one of tables, README sections, or MRL plots."""
+    if args.profile and not args.suite:
+        raise EmbedboardError("--profile needs --suite: profiles belong to a suite (see reports/leaderboards.yaml).")
     if args.mrl:
         return _report_mrl(args)
     if args.all_marked:
@@ -94,10 +101,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     from embedboard.reports.suites import resolve_suite
     from embedboard.reports.tables import details, leaderboard, model_entries
 
-    suite = resolve_suite(args.suite)
+    fmt = args.format or (Path(args.output).suffix.lstrip(".").replace("markdown", "md") if args.output else "md")
+    if fmt not in ("md", "csv", "html") and not args.readme:
+        raise EmbedboardError(f"Cannot tell the format from {args.output}; pass --format md|csv|html.")
+    suite = resolve_suite(args.suite, args.profile)
     entries = model_entries(discover(args.results), args.model, args.experiments)
-    tables = [leaderboard(entries, suite, args.allow_partial)]
-    if args.details:
+    # The HTML page is the full leaderboard (rank, mean over types, model facts); Markdown keeps the model-card layout.
+    tables = [leaderboard(entries, suite, args.allow_partial, extended=fmt == "html" and not args.readme)]
+    if args.details or (fmt == "html" and not args.readme):  # the HTML page always carries the per-task table
         tables.append(details(entries, suite))
     if args.readme:
         from embedboard.reports.readme import update_readme
@@ -105,9 +116,6 @@ def cmd_report(args: argparse.Namespace) -> int:
         changed = update_readme(args.readme, {suite.name: "\n".join(to_markdown(t, with_title=i > 0) for i, t in enumerate(tables))})
         print(f"{args.readme}: {suite.name} section {'updated' if changed else 'already up to date'}", file=sys.stderr)
         return 0
-    fmt = args.format or (Path(args.output).suffix.lstrip(".").replace("markdown", "md") if args.output else "md")
-    if fmt not in ("md", "csv", "html"):
-        raise EmbedboardError(f"Cannot tell the format from {args.output}; pass --format md|csv|html.")
     _emit(render(tables, fmt, title=f"embedboard: {suite.title}"), args.output)
     return 0
 
@@ -149,7 +157,7 @@ def _report_mrl(args: argparse.Namespace) -> int:
     full = native_dim(by_dim[None], args.native_dim)
     outputs = []
     for name in [args.suite] if args.suite else known_suites():
-        curve = build_curve(by_dim, resolve_suite(name), full)
+        curve = build_curve(by_dim, resolve_suite(name, args.profile), full)
         if curve is None:
             continue
         markdown = to_markdown(drop_table(curve), with_title=True)
@@ -163,6 +171,19 @@ def _report_mrl(args: argparse.Namespace) -> int:
     return 0
 
 
+def _only_tasks(suite: Any, tasks: str) -> Any:
+    """The suite cut down to the named tasks (a CI gate on a subset); names it lacks are an error."""
+    from dataclasses import replace
+
+    if suite is None:
+        raise EmbedboardError("--tasks needs --suite (the suite says how each task is scored).")
+    wanted = [t.strip() for t in tasks.replace(" ", ",").split(",") if t.strip()]
+    unknown = [t for t in wanted if suite.task(t) is None]
+    if unknown:
+        raise EmbedboardError(f"Suite {suite.name} has no task {', '.join(unknown)}; its tasks: {', '.join(t.name for t in suite.tasks)}.")
+    return replace(suite, tasks=tuple(t for t in suite.tasks if t.name in wanted))
+
+
 def cmd_regress(args: argparse.Namespace) -> int:
     """`embedboard regress`: 1 on regression, 0 otherwise; input errors raise (exit 2)."""
     from embedboard.reports.regress import Thresholds, compare
@@ -173,6 +194,8 @@ def cmd_regress(args: argparse.Namespace) -> int:
         raise EmbedboardError("--bootstrap must be at least 1.")
     thresholds = Thresholds(args.max_avg_drop, args.max_task_drop, args.alpha, args.bootstrap, args.seed)
     suite = resolve_suite(args.suite) if args.suite else None
+    if args.tasks:
+        suite = _only_tasks(suite, args.tasks)
     comparison = compare(args.baseline, args.candidate, suite, thresholds)
     markdown = to_markdown(comparison)
     sys.stdout.write(markdown)

@@ -9,7 +9,7 @@ metric flattened to one level, whatever mteb version wrote it:
   `cosine_spearman`, `max_ap`, the names mteb 2.x uses.
 
 Folders follow mteb's layout, `<root>/<org>__<model>/<revision>/<Task>.json`, plus MRL dims
-in `<revision>/experiments/dim_<d>/`. Side files under `embedboard/` are never task files.
+in `<revision>/experiments/embed_dim_<d>/`. Side files under `embedboard/` are never task files.
 """
 
 from __future__ import annotations
@@ -62,9 +62,11 @@ class ResultFolder:
 
     @property
     def dim(self) -> int | None:
-        """The MRL dimension of an experiment folder named `dim_<d>`, else None."""
-        if self.experiment and self.experiment.startswith("dim_") and self.experiment[4:].isdigit():
-            return int(self.experiment[4:])
+        """The MRL dimension of an experiment folder named `embed_dim_<d>` (mteb's name for
+        `get_model(..., embed_dim=d)`) or `dim_<d>` (ours before mteb parity), else None."""
+        for prefix in ("embed_dim_", "dim_"):
+            if self.experiment and self.experiment.startswith(prefix) and self.experiment[len(prefix):].isdigit():
+                return int(self.experiment[len(prefix):])
         return None
 
 
@@ -143,7 +145,7 @@ def load_folder(folder: str | Path) -> ResultFolder:
     if not files:
         raise EmbedboardError(
             f"{folder} holds no <Task>.json result files. Pass a revision folder "
-            f"(results/<org>__<model>/<revision>) or an experiment folder (.../experiments/dim_<d>)."
+            f"(results/<org>__<model>/<revision>) or an experiment folder (.../experiments/embed_dim_<d>)."
         )
     if folder.parent.name == EXPERIMENTS_FOLDER:
         revision_folder, experiment = folder.parent.parent, folder.name
@@ -195,6 +197,23 @@ def merge_revisions(folders: list[ResultFolder]) -> dict[str, TaskFile]:
     for folder in sorted(folders, key=_revision_rank):
         merged.update(folder.tasks)  # later (stronger) revisions win
     return merged
+
+
+def revision_groups(folders: list[ResultFolder]) -> list[list[ResultFolder]]:
+    """One model's revision folders, grouped into what may share one leaderboard row.
+
+    mteb's official results split one model over revision folders that hold different tasks
+    (`external` + a commit, or two commits); those complement each other and merge, as mteb's
+    own leaderboard merges them. Two folders that both hold a task are two measurements of the
+    same task, made by what may be two different checkpoints: merging them would pick one score
+    silently and mix the two models in one row, so then every revision gets its own row.
+    """
+    seen: set[str] = set()
+    for folder in folders:
+        if seen & set(folder.tasks):
+            return [[folder] for folder in sorted(folders, key=lambda f: f.revision)]
+        seen |= set(folder.tasks)
+    return [folders]
 
 
 def group_by_model(folders: list[ResultFolder], with_experiments: bool = False) -> dict[tuple[str, str | None], list[ResultFolder]]:

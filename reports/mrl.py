@@ -1,7 +1,7 @@
 """MRL degradation: a model's suite scores at each truncated dimension, against the full one.
 
 The native run lives in the revision folder, each truncated dimension in
-`<revision>/experiments/dim_<d>/` (see runners/results_store.py). A task enters the curve
+`<revision>/experiments/embed_dim_<d>/` (see runners/results_store.py). A task enters the curve
 only if every dimension has it, so each point averages the same tasks.
 """
 
@@ -31,6 +31,7 @@ class MrlCurve:
     used: list[str]
     excluded: list[str] = field(default_factory=list)
     suite_size: int = 0  # tasks (or BRIGHT domains) the suite has; `used` may be fewer
+    counts: dict[str, int] = field(default_factory=dict)  # tasks (or domains) behind each series
 
     @property
     def coverage(self) -> str:
@@ -51,7 +52,7 @@ def model_dims(folders: list[ResultFolder], model: str) -> dict[int | None, list
     if None not in by_dim:
         raise EmbedboardError(f"{model} has no native run (results/<org>__<model>/<revision>/<Task>.json); run `embedboard eval` without --dims first.")
     if len(by_dim) == 1:
-        raise EmbedboardError(f"{model} has no MRL dims (experiments/dim_<d>/); run `embedboard eval --dims 256,128 ...`.")
+        raise EmbedboardError(f"{model} has no MRL dims (experiments/embed_dim_<d>/); run `embedboard eval --dims 256,128 ...`.")
     return by_dim
 
 
@@ -83,6 +84,10 @@ def build_curve(by_dim: dict[int | None, list[ResultFolder]], suite: SuiteSpec, 
     if not complete:
         return None
     series: dict[str, dict[int, float]] = {AVG: {}}
+    counts = {AVG: len(complete)}
+    for key, name, _ in scored[full_dim]:
+        if name in complete:
+            counts[key] = counts.get(key, 0) + 1
     for dim in dims:
         rows = [(key, score) for key, name, score in scored[dim] if name in complete]
         series[AVG][dim] = mean(s for _, s in rows)  # type: ignore[assignment]
@@ -91,7 +96,7 @@ def build_curve(by_dim: dict[int | None, list[ResultFolder]], suite: SuiteSpec, 
             series.setdefault(key, {})[dim] = mean(s for k, s in rows if k == key)  # type: ignore[assignment]
     excluded = [n for n in present_native if n not in complete]
     return MrlCurve(model=model, suite=suite, full_dim=full_dim, dims=dims, series=series, used=complete, excluded=excluded,
-                    suite_size=len(names))
+                    suite_size=len(names), counts=counts)
 
 
 def drop_table(curve: MrlCurve) -> Table:
@@ -118,6 +123,8 @@ def drop_table(curve: MrlCurve) -> Table:
         table.rows.append(cells)
         table.sort_keys.append(keys)
     table.notes.append(f"Cells: score at that dim (change vs dim {curve.full_dim}); {len(curve.used)} task(s): {', '.join(curve.used)}.")
+    if curve.suite.profile_note:
+        table.notes.append(curve.suite.profile_note + ".")
     if curve.excluded:
         table.notes.append(f"Left out (missing at some dim): {', '.join(curve.excluded)}.")
     return table

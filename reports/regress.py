@@ -89,7 +89,7 @@ def load_side(path: str | Path) -> ResultFolder:
     if len(models) != 1:
         raise EmbedboardError(
             f"{path} holds results of {len(models)} models ({', '.join(models[:5]) or 'none'}); pass one revision folder "
-            f"(results/<org>__<model>/<revision>) or experiment folder (.../experiments/dim_<d>)."
+            f"(results/<org>__<model>/<revision>) or experiment folder (.../experiments/embed_dim_<d>)."
         )
     return ResultFolder(model=models[0], revision="+".join(f.revision for f in native), experiment=None, path=path.resolve(),
                         tasks=merge_revisions(native))

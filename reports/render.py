@@ -39,16 +39,28 @@ def to_csv(table: Table) -> str:
     return buffer.getvalue()
 
 
+def _html_cell(text: str, key: float | None, title: str, link: str | None) -> str:
+    content = html.escape(text)
+    if link:
+        content = f'<a href="{html.escape(link)}" rel="noopener">{content}</a>'
+    attrs = f' title="{html.escape(title)}"' if title else ""
+    if key is None:
+        return f"<td{attrs}>{content}</td>"
+    return f'<td class="num" data-sort="{key!r}"{attrs}>{content}</td>'
+
+
 def _html_table(table: Table) -> str:
     head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in table.headers)
+    width = len(table.headers)
+    sort_keys = table.sort_keys or [[None] * width] * len(table.rows)
+    titles = table.titles or [[""] * width] * len(table.rows)
+    links = table.links or [None] * len(table.rows)
     body = []
-    for row, keys in zip(table.rows, table.sort_keys or [[None] * len(table.headers)] * len(table.rows), strict=True):
-        cells = []
-        for text, key in zip(row, keys, strict=True):
-            if key is None:
-                cells.append(f"<td>{html.escape(text)}</td>")
-            else:
-                cells.append(f'<td class="num" data-sort="{key!r}">{html.escape(text)}</td>')
+    for row, keys, row_titles, link in zip(table.rows, sort_keys, titles, links, strict=True):
+        cells = [
+            _html_cell(text, key, title, link if column == table.link_column else None)
+            for column, (text, key, title) in enumerate(zip(row, keys, row_titles, strict=True))
+        ]
         body.append("<tr>" + "".join(cells) + "</tr>")
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in table.notes)
     return (

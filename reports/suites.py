@@ -41,6 +41,8 @@ class SuiteSpec:
     columns: Literal["types", "subsets"] = "types"
     decimals: int = 2
     labels: dict[str, str] = field(default_factory=dict)
+    profile: str | None = None  # the table profile that changed metrics or splits, if any
+    profile_note: str = ""  # what that profile changed, for the table's footnote
 
     def column_keys(self) -> list[str]:
         """Type names (or subset names) in the order the leaderboard prints them."""
@@ -95,15 +97,50 @@ def known_suites() -> list[str]:
     return list(dict.fromkeys([*_leaderboards(), *_project_suites()]))
 
 
+def profiles(name: str) -> dict[str, dict[str, Any]]:
+    """The named table profiles of a leaderboard suite (empty for other suites)."""
+    return dict((_leaderboards().get(name) or {}).get("profiles") or {})
+
+
+def _apply_profile(suite: SuiteSpec, profile: str) -> SuiteSpec:
+    """The suite with the profile's per-task (or per-type) metric and split overrides applied.
+
+    A profile reproduces a table as another leaderboard printed it (e.g. the old C-MTEB
+    leaderboard's max_ap for Pair Classification, which model cards still quote); the footnote
+    says so, so its numbers are never mistaken for the benchmark's own.
+    """
+    known = profiles(suite.name)
+    if profile not in known:
+        names = ", ".join(sorted(known)) or "none"
+        raise EmbedboardError(f"Unknown profile {profile!r} for suite {suite.name}; its profiles: {names}.")
+    spec = known[profile] or {}
+    metrics, splits = dict(spec.get("metrics") or {}), dict(spec.get("splits") or {})
+    task_names = {t.name for t in suite.tasks} | {t.type for t in suite.tasks}
+    unknown = sorted((set(metrics) | set(splits)) - task_names)
+    if unknown:
+        raise EmbedboardError(f"Profile {profile} in {LEADERBOARDS_FILE} names {', '.join(unknown)}, not a task or type of {suite.name}.")
+    tasks = []
+    for task in suite.tasks:
+        metric = metrics.get(task.name, metrics.get(task.type, task.main_score))
+        split = splits.get(task.name, splits.get(task.type))
+        tasks.append(replace(task, main_score=metric, eval_splits=tuple(split) if split else task.eval_splits))
+    changed = [f"{key}: {value}" for key, value in metrics.items()] + [f"{key}: split {'+'.join(v)}" for key, v in splits.items()]
+    description = f"{spec['description']}; " if spec.get("description") else ""
+    note = f"Profile {profile}: {description}changes {'; '.join(changed) or 'nothing'}"
+    return replace(suite, tasks=tuple(tasks), profile=profile, profile_note=note)
+
+
 @lru_cache(maxsize=32)
-def resolve_suite(name: str) -> SuiteSpec:
+def resolve_suite(name: str, profile: str | None = None) -> SuiteSpec:
     """The SuiteSpec of a leaderboard suite or a project suite; unknown names get a "did you mean"."""
     layout = _leaderboards().get(name)
     if layout is not None:
         tasks = _benchmark_tasks(layout["benchmark"])
         if layout.get("result_task"):
             tasks = tuple(replace(t, name=layout["result_task"]) for t in tasks)
-        return SuiteSpec(
+        if layout.get("main_score"):
+            tasks = tuple(replace(t, main_score=layout["main_score"]) for t in tasks)
+        suite = SuiteSpec(
             name=name,
             title=layout.get("title", name),
             tasks=tasks,
@@ -111,6 +148,9 @@ def resolve_suite(name: str) -> SuiteSpec:
             decimals=int(layout.get("decimals", 2)),
             labels=dict(layout.get("labels", {})),
         )
+        return _apply_profile(suite, profile) if profile else suite
+    if profile:
+        raise EmbedboardError(f"Suite {name} has no table profiles; profiles belong to the suites in {LEADERBOARDS_FILE}.")
     project = _project_suites().get(name)
     if project is None:
         raise unknown_name_error("suite", name, known_suites(), "embedboard suites")

@@ -32,6 +32,7 @@ from typing import Any
 
 from embedboard.atomic import atomic_write_json, atomic_write_text
 from embedboard.errors import EmbedboardError
+from embedboard.runners import bench_scale
 from embedboard.runners.bench_report import render_markdown, summarize
 
 VARIANTS = ("plain", "cold", "warm", "mrl")
@@ -39,9 +40,10 @@ MRL_DIMS = "384,256,128,64"
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "reports" / "bench"
 
 
-def _child(case: str, out: Path, log: Path, *extra: str) -> dict[str, Any]:
-    """Run one case in a fresh interpreter; its JSON, or an error quoting its log's tail."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+def _child(case: str, out: Path, log: Path, *extra: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run one case in a fresh interpreter (`env` added to ours); its JSON, or an error quoting its log's tail."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
+           **(env or {})}
     command = [sys.executable, "-m", "embedboard.runners.bench_cases", case, "--out", str(out), *extra]
     load_before = os.getloadavg()[0]
     with open(log, "ab") as sink:
@@ -104,12 +106,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", default=os.environ.get("EMBEDBOARD_DATA_DIR"),
                         help="local mteb mirror (../shared/mteb-mirror)")
     parser.add_argument("--tasks", type=lambda s: [t.strip() for t in s.split(",") if t.strip()],
-                        help="subset of the smoke suite, e.g. STS12,Banking77Classification (default: all 15)")
+                        help="subset of the smoke suite, e.g. STS12,Banking77Classification (default: every smoke task)")
     parser.add_argument("--variants", default=",".join(VARIANTS), help=f"subset of {','.join(VARIANTS)}")
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="folder for the JSON record and Markdown summary")
     parser.add_argument("--work-dir", help="scratch folder for caches and results (default: a temporary one)")
     parser.add_argument("--topk-rows", type=int, default=1_000_000, help="synthetic corpus rows (0 skips the case)")
     parser.add_argument("--api-latency", type=float, default=0.2, help="injected per-request latency (0 skips the case)")
+    parser.add_argument("--scale-tasks", default="STS16",
+                        help="task(s) for the threads and scale-out cases (issue 14); empty skips both")
+    parser.add_argument("--scale-layouts", default=",".join(bench_scale.LAYOUTS),
+                        help=f"subset of {','.join(bench_scale.LAYOUTS)}")
+    parser.add_argument("--threads-busy", default="0,2",
+                        help="threads case: run it once per count of spinning processes beside it (default 0,2)")
     args = parser.parse_args(argv)
     if not args.data_dir:
         raise EmbedboardError("Pass --data-dir ../shared/mteb-mirror (or set EMBEDBOARD_DATA_DIR).")
@@ -125,12 +133,18 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="embedboard-bench-", dir=args.work_dir) as scratch:
         work = Path(scratch)
         prefetched = _child("prefetch", work / "prefetch.json", work / "children.log",
-                            "--tasks", ",".join(args.tasks or []), "--data-dir", args.data_dir)
-        tasks = record["tasks"] = prefetched["tasks"]
+                            "--tasks", ",".join(args.tasks or ([] if variants else ["STS16"])), "--data-dir", args.data_dir)
+        tasks = record["tasks"] = prefetched["tasks"] if variants else []
         record["machine"].update(prefetched["versions"])
         print(f"bench: {len(tasks)} task(s), variants {', '.join(variants)}; {record['machine']['uptime_start']}")
         started = time.perf_counter()
         record["runs"] = run_variants(tasks, args.data_dir, work, variants)
+        scale_tasks = [t for t in args.scale_tasks.split(",") if t]
+        if scale_tasks:
+            record["threads"] = [bench_scale.run_threads(_child, work, scale_tasks, args.data_dir, 400, int(busy))
+                                 for busy in args.threads_busy.split(",") if busy]
+            layouts = tuple(x for x in args.scale_layouts.split(",") if x)
+            record["scaleout"] = bench_scale.run_scaleout(_child, work, scale_tasks, args.data_dir, layouts)
         if args.topk_rows:
             print(f"top-k over {args.topk_rows:,} x 384 on disk ...", flush=True)
             record["topk"] = _child("topk", work / "topk.json", work / "children.log", "--rows", str(args.topk_rows))
@@ -142,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     record["summary"] = summarize(record)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    markdown = render_markdown(record)
+    head = render_markdown(record) if variants else f"# embedboard bench {stamp}\n\nLoad at start: `{record['machine']['uptime_start']}`.\n"
+    markdown = head + "\n".join(bench_scale.render(record)) + "\n"
     atomic_write_json(out / f"{stamp}.json", record)
     atomic_write_text(out / f"{stamp}.md", markdown)
     print(markdown)

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from embedboard.atomic import atomic_write_json
+from embedboard.runners import bench_scale
 
 MODEL = "all-MiniLM-L6-v2"
 
@@ -205,7 +206,7 @@ def case_api(args: argparse.Namespace) -> dict[str, Any]:
 
 
 CASES = {"prefetch": case_prefetch, "plain": case_plain, "embedboard": case_embedboard,
-         "topk": case_topk, "api": case_api}
+         "topk": case_topk, "api": case_api, **bench_scale.CASES}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -222,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--concurrency", type=lambda s: [int(c) for c in s.split(",")], default=[1, 4, 16])
+    bench_scale.add_case_arguments(parser)
     args = parser.parse_args(argv)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     result = CASES[args.case](args)

@@ -27,14 +27,32 @@ def default_data_dir(cli_value: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class DataSource:
-    """What a run record says about the data: a local folder or a hub path at a revision."""
+    """What a run record says about the data: a local folder (and its content hash) or a hub path at a revision."""
 
     kind: str  # "local" or "hub"
     location: str
     revision: str | None = None
+    content_sha256: str | None = None  # local folders: hash of every file (embedboard.file_hashes)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "location": self.location, "revision": self.revision}
+        payload = {"kind": self.kind, "location": self.location, "revision": self.revision}
+        if self.content_sha256:
+            payload["content_sha256"] = self.content_sha256
+        return payload
+
+    @property
+    def identity(self) -> str:
+        """What the data is, for the settings fingerprint: its content for a folder, path@revision on the hub."""
+        if self.kind == "local":
+            return f"local:{(self.content_sha256 or '')[:16]}"
+        return f"hub:{self.location}@{self.revision or 'main'}"
+
+
+def local_source(folder: Path) -> DataSource:
+    """A mirror folder, fingerprinted by content (each file hashed once per version, see file_hashes)."""
+    from embedboard.file_hashes import folder_sha256
+
+    return DataSource("local", str(folder), content_sha256=folder_sha256(folder))
 
 
 def mirror_folder(data_dir: str | os.PathLike[str], hf_path: str) -> Path:
@@ -61,7 +79,7 @@ def locate(task: Any, data_dir: str | None, suite_name: str = "SUITE") -> tuple[
             metadata = task.metadata.model_copy(deep=True)
             metadata.dataset = {**metadata.dataset, "path": str(folder)}
             object.__setattr__(located, "metadata", metadata)
-            return located, DataSource("local", str(folder))
+            return located, local_source(folder)
         if hub_offline():
             raise EmbedboardError(
                 f"Task {task.metadata.name}: no local copy at {folder} and the hub is offline. "

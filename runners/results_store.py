@@ -4,7 +4,8 @@ Layout (readable by `mteb.ResultCache(cache_path=<parent of results/>)`):
 
     results/<org>__<name>/<revision>/<Task>.json                   mteb TaskResult
     results/<org>__<name>/<revision>/model_meta.json               mteb ModelMeta
-    results/<org>__<name>/<revision>/experiments/dim_<d>/...        MRL dims (mteb's experiments layout)
+    results/<org>__<name>/<revision>/run_settings.jsonl             mteb's run settings (versions, encode kwargs per task/split)
+    results/<org>__<name>/<revision>/experiments/embed_dim_<d>/...  MRL dims (mteb's experiments layout and name)
     <any of those folders>/embedboard/runs/<Task>.json              run record (versions, device, timing, instructions, data source)
     <any of those folders>/embedboard/items/<Task>.jsonl            per-query / per-pair scores (for paired bootstrap)
     <any of those folders>/embedboard/predictions/<Task>_predictions.json  mteb's raw predictions (TREC-like runs, pair scores)
@@ -21,14 +22,21 @@ from pathlib import Path
 from typing import Any
 
 from embedboard.atomic import atomic_write_json, atomic_write_text
+from embedboard.safe_paths import check_path_part
 
 SIDE_FOLDER = "embedboard"
 EXPERIMENTS_FOLDER = "experiments"
 
 
+def experiment_kwargs(dim: int | None) -> dict[str, int] | None:
+    """What `mteb.get_model(name, embed_dim=d)` records as the model's experiment kwargs."""
+    return {"embed_dim": dim} if dim is not None else None
+
+
 def experiment_name(dim: int | None) -> str | None:
-    """mteb serialises experiment kwargs {"dim": 256} as "dim_256"; we use the same name."""
-    return f"dim_{dim}" if dim is not None else None
+    """mteb names the folder of experiment kwargs {"embed_dim": 256} "embed_dim_256"; so do we,
+    so that `mteb.ResultCache(...).load_results(..., load_experiments="match_kwargs")` finds it."""
+    return f"embed_dim_{dim}" if dim is not None else None
 
 
 def model_folder_name(result_name: str) -> str:
@@ -40,13 +48,15 @@ class ResultsStore:
 
     def __init__(self, root: str | Path, result_name: str, revision: str, dim: int | None = None) -> None:
         self.root = Path(root)
-        self.revision_folder = self.root / model_folder_name(result_name) / revision
+        model_folder = check_path_part(model_folder_name(result_name), f"Model name {result_name!r} gives folder")
+        check_path_part(revision, f"Model {result_name}: revision")
+        self.revision_folder = self.root / model_folder / revision
         name = experiment_name(dim)
         self.folder = self.revision_folder / EXPERIMENTS_FOLDER / name if name else self.revision_folder
 
     # ---- mteb files -------------------------------------------------------------------
     def task_path(self, task_name: str) -> Path:
-        return self.folder / f"{task_name}.json"
+        return self.folder / f"{check_path_part(task_name, 'Task name')}.json"
 
     def has_task(self, task_name: str) -> bool:
         """A task counts as done only if its file parses: a torn file is never "done"."""
@@ -72,6 +82,12 @@ class ResultsStore:
     def write_model_meta(self, model_meta: Any) -> None:
         atomic_write_json(self.folder / "model_meta.json", model_meta.to_dict())
 
+    def write_run_settings(self, task_name: str, scores: dict[str, Any], encode_kwargs: dict[str, Any] | None) -> Path:
+        """mteb's `run_settings.jsonl` rows for this task, merged into the folder's file."""
+        from embedboard.runners.run_settings import run_settings_rows, write_run_settings
+
+        return write_run_settings(self.folder, run_settings_rows(task_name, scores, encode_kwargs))
+
     # ---- side files -------------------------------------------------------------------
     @property
     def side_folder(self) -> Path:
@@ -80,8 +96,19 @@ class ResultsStore:
     def predictions_folder(self) -> Path:
         return self.side_folder / "predictions"
 
+    def fresh_predictions_folder(self, task_name: str) -> Path:
+        """The predictions folder, without an earlier `<Task>_predictions.json`.
+
+        mteb merges into an existing predictions file (json.load, then a non-atomic rewrite),
+        so a file torn by a kill made every re-run, --overwrite included, die on a
+        JSONDecodeError. An evaluation writes the whole file anew, so the old one goes first.
+        """
+        folder = self.predictions_folder()
+        (folder / f"{task_name}_predictions.json").unlink(missing_ok=True)
+        return folder
+
     def write_run_record(self, task_name: str, record: dict[str, Any]) -> Path:
-        path = self.side_folder / "runs" / f"{task_name}.json"
+        path = self.side_folder / "runs" / f"{check_path_part(task_name, 'Task name')}.json"
         atomic_write_json(path, record)
         return path
 
@@ -91,6 +118,6 @@ class ResultsStore:
 
     def write_items(self, task_name: str, rows: Iterable[dict[str, Any]]) -> Path:
         """Per-item scores, one JSON object a line (see reports/ for the bootstrap that reads them)."""
-        path = self.side_folder / "items" / f"{task_name}.jsonl"
+        path = self.side_folder / "items" / f"{check_path_part(task_name, 'Task name')}.jsonl"
         atomic_write_text(path, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
         return path

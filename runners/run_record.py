@@ -30,7 +30,9 @@ def build_run_record(
     main_score: float | None,
     wall_seconds: float,
     encode_stats: dict[str, Any],
+    settings: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """`settings` is the fingerprint a re-run compares before reusing this result (runners.reuse)."""
     # Only non-secret card fields: option values name environment variables, never hold keys.
     return {
         "task": task_name,
@@ -44,6 +46,7 @@ def build_run_record(
         "main_score": main_score,
         "wall_seconds": round(wall_seconds, 3),
         "encode": encode_stats,
+        "settings": settings,
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "versions": package_versions(),
         "python": platform.python_version(),

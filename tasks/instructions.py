@@ -22,10 +22,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from embedboard.errors import EmbedboardError, unknown_name_error
 from embedboard.models.protocol import PromptType, TaskContext
+from embedboard.yaml_files import read_yaml
 
 TABLES_DIR = Path(__file__).with_name("instructions")
 SIDES = ("query", "document", "symmetric")
@@ -93,11 +92,13 @@ class InstructionTable:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    text = path.read_text(encoding="utf-8")
-    try:
-        payload = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as err:
-        raise EmbedboardError(f"Instruction table {path} is not valid {path.suffix[1:].upper()}: {err}") from err
+    if path.suffix != ".json":
+        payload = read_yaml(path, "Instruction table")
+    else:
+        try:
+            payload = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as err:
+            raise EmbedboardError(f"Instruction table {path} is not valid JSON ({err}); fix the file.") from err
     if not isinstance(payload, dict):
         raise EmbedboardError(f"Instruction table {path} must be a mapping.")
     return payload

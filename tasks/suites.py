@@ -7,9 +7,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from embedboard.errors import EmbedboardError, unknown_name_error
+from embedboard.yaml_files import read_yaml
 
 SUITES_FILE = Path(__file__).with_name("suites.yaml")
 BRIGHT_HF_PATH = "xlangai/BRIGHT"
@@ -69,7 +68,7 @@ def _get_task(name: str) -> Any:
 
 @lru_cache(maxsize=1)
 def load_suites() -> dict[str, Suite]:
-    raw = yaml.safe_load(SUITES_FILE.read_text(encoding="utf-8"))
+    raw = read_yaml(SUITES_FILE, "Suites file")
     suites = {}
     for name, spec in raw.items():
         spec = dict(spec)
@@ -87,21 +86,76 @@ def load_suites() -> dict[str, Suite]:
     return suites
 
 
+def _squashed(name: str) -> str:
+    """"MTEB(eng, v2)" == "mteb(eng,v2)", "Pair Classification" == "PairClassification"."""
+    return "".join(ch for ch in name.lower() if ch not in " _-")
+
+
 def get_suite(name: str) -> Suite:
+    """A suite by our name, by an mteb benchmark name it stands for, or built from any mteb benchmark."""
     suites = load_suites()
-    if name not in suites:
-        raise unknown_name_error("suite", name, suites, "embedboard suites")
-    return suites[name]
+    if name in suites:
+        return suites[name]
+    wanted = _squashed(name)
+    for suite in suites.values():
+        names = [suite.name, suite.benchmark or "", *suite.extra.get("aliases", ())]
+        if wanted in {_squashed(n) for n in names if n}:
+            return suite
+    benchmark = _mteb_benchmark_name(wanted)
+    if benchmark is not None:
+        return Suite(name=benchmark, runner="mteb", description=f"mteb benchmark {benchmark}", benchmark=benchmark)
+    aliases = [a for suite in suites.values() for a in (suite.benchmark, *suite.extra.get("aliases", ())) if a]
+    raise unknown_name_error("suite", name, [*suites, *aliases], "embedboard suites")
+
+
+def _mteb_benchmark_name(squashed: str) -> str | None:
+    import mteb
+
+    for benchmark in mteb.get_benchmarks():
+        if _squashed(benchmark.name) == squashed:
+            return benchmark.name
+    return None
+
+
+def _benchmark_pool() -> dict[str, Any]:
+    """Tasks of our suites' benchmarks, first definition wins: they carry the benchmark's splits."""
+    import mteb
+
+    pool: dict[str, Any] = {}
+    for suite in load_suites().values():
+        for bench in ([suite.benchmark] if suite.benchmark else []) + list(suite.benchmarks):
+            for task in mteb.get_benchmark(bench).tasks:
+                pool.setdefault(task.metadata.name, task)
+    return pool
 
 
 def resolve_tasks(names: list[str]) -> list[Any]:
-    """Ad-hoc `--tasks` without a suite: mteb tasks by name, with "did you mean" on typos."""
+    """Ad-hoc `--tasks` without a suite: mteb tasks by name, with "did you mean" on typos.
+
+    A task of one of our benchmarks comes with that benchmark's split selection (C-MTEB
+    scores STSB on `test` only; plain `mteb.get_task("STSB")` also wants `validation`),
+    so `--tasks STSB` scores what `--suite smoke --tasks STSB` scores.
+    """
     import mteb
 
     known = [t.metadata.name for t in mteb.get_tasks()]
+    pool = _benchmark_pool()
     out = []
     for name in names:
         if name not in known:
             raise unknown_name_error("task", name, known, "python -c 'import mteb; print(mteb.get_tasks())'")
-        out.append(mteb.get_task(name))
+        out.append(pool[name] if name in pool else mteb.get_task(name))
     return out
+
+
+def filter_task_types(tasks: list[Any], types: list[str] | None) -> list[Any]:
+    """Keep tasks of the given mteb types; "Pair Classification" matches PairClassification."""
+    if not types:
+        return tasks
+    present = sorted({t.metadata.type for t in tasks})
+    by_squashed = {_squashed(t): t for t in present}
+    unknown = [t for t in types if _squashed(t) not in by_squashed]
+    if unknown:
+        raise unknown_name_error("task type in this selection", unknown[0], present, "embedboard suites --tasks SUITE")
+    wanted = {by_squashed[_squashed(t)] for t in types}
+    return [t for t in tasks if t.metadata.type in wanted]

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
+# Tests never write into the user's caches: datasets' default cache (where a fixture folder
+# named like a real dataset would poison later real runs), embedboard's mirror caches, file
+# hash memo and embedding cache all live in one scratch folder for the session. Set before
+# `datasets` is imported, which reads HF_DATASETS_CACHE once.
+_SCRATCH = Path(tempfile.mkdtemp(prefix="embedboard-tests-"))
+atexit.register(shutil.rmtree, _SCRATCH, ignore_errors=True)
+os.environ["HF_DATASETS_CACHE"] = str(_SCRATCH / "hf-datasets")
+os.environ["EMBEDBOARD_MIRROR_CACHE"] = str(_SCRATCH / "mirrors")
+os.environ["EMBEDBOARD_HASH_MEMO"] = str(_SCRATCH / "file-hashes.sqlite")
+os.environ["EMBEDBOARD_CACHE_DIR"] = str(_SCRATCH / "embeddings")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

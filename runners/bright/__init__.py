@@ -4,6 +4,7 @@
 """
 
 from embedboard.runners.bright.data import DOMAINS, LONG_DOMAINS, QUERY_VARIANTS, load_domain
+from embedboard.runners.bright.metrics import main_score
 from embedboard.runners.bright.runner import run_bright
 
-__all__ = ["DOMAINS", "LONG_DOMAINS", "QUERY_VARIANTS", "load_domain", "run_bright"]
+__all__ = ["DOMAINS", "LONG_DOMAINS", "QUERY_VARIANTS", "load_domain", "main_score", "run_bright"]

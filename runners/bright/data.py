@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from embedboard.errors import EmbedboardError, unknown_name_error
-from embedboard.runners.data_source import DataSource, hub_offline, mirror_folder, pull_command
+from embedboard.runners.data_source import (
+    DataSource,
+    hub_offline,
+    local_source,
+    mirror_folder,
+    pull_command,
+)
+from embedboard.runners.mirror_cache import mirror_cache_dir
 
 HUB_PATH = "xlangai/BRIGHT"
 PULL_SUITE = "bright"
@@ -119,7 +126,7 @@ def locate(data_dir: str | None) -> DataSource:
     if data_dir:
         folder = mirror_folder(data_dir, HUB_PATH)
         if folder.is_dir():
-            return DataSource("local", str(folder))
+            return local_source(folder)
         if hub_offline():
             raise EmbedboardError(
                 f"BRIGHT: no local copy at {folder} and the hub is offline. Fill the mirror on a "
@@ -138,7 +145,7 @@ def load_rows(source: DataSource, config: str, domain: str, cache_dir: str | Non
     import datasets
 
     try:
-        return datasets.load_dataset(source.location, config, split=domain, cache_dir=cache_dir)
+        return datasets.load_dataset(source.location, config, split=domain, cache_dir=mirror_cache_dir(source, cache_dir))
     except Exception as err:  # missing config/split in a mirror, network, ...: say what to do
         fill = f"`{pull_command(PULL_SUITE, 'D')}` and pass --data-dir D"
         where = (

@@ -9,7 +9,10 @@ number leaderboards compare, and the layout of the official files mteb republish
      "scores": {"standard": [{"hf_subset": "biology", "languages": ["eng-Latn"],
                               "main_score": <ndcg_at_10>, "ndcg_at_1": ..., "mrr": ...,
                               "query_variant": "examples"}, ...],
-                "long": [...]}}
+                "long": [{..., "main_score": <recall_at_1>, "ndcg_at_10": ..., ...}]}}
+
+The long split's main score is recall@1 (the BRIGHT paper; mteb's `BRIGHT(v1.1)` long tasks);
+nDCG@10 stays in its entries beside every other metric.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any
 from embedboard.atomic import atomic_write_text
 from embedboard.runners.bright.context import LANGUAGES
 from embedboard.runners.bright.data import DOMAINS
-from embedboard.runners.bright.metrics import MAIN_SCORE, trec_run_lines
+from embedboard.runners.bright.metrics import main_score, trec_run_lines
 from embedboard.runners.results_store import ResultsStore
 
 TASK_NAME = "BrightRetrieval"
@@ -58,11 +61,11 @@ def has_domain(task_result: dict[str, Any] | None, split: str, domain: str) -> b
     return any(entry.get("hf_subset") == domain for entry in entries)
 
 
-def score_entry(domain: str, metrics: dict[str, float], query_variant: str) -> dict[str, Any]:
+def score_entry(domain: str, metrics: dict[str, float], query_variant: str, split: str) -> dict[str, Any]:
     return {
         "hf_subset": domain,
         "languages": list(LANGUAGES),
-        "main_score": metrics[MAIN_SCORE],
+        "main_score": metrics[main_score(split == "long")],
         **metrics,
         "query_variant": query_variant,
     }
@@ -100,7 +103,7 @@ def write_items(
     domain: str,
     per_query: dict[str, dict[str, float]],
 ) -> None:
-    """Per-query nDCG@10 rows for the bootstrap, keeping the rows of every other domain."""
+    """Per-query rows of the split's main metric for the bootstrap, keeping every other domain's rows."""
     path = store.side_folder / "items" / f"{task_name}.jsonl"
     kept: list[dict[str, Any]] = []
     if path.exists():
@@ -110,13 +113,14 @@ def write_items(
             if line.strip()
         )
         kept = [row for row in rows if (row.get("split"), row.get("subset")) != (split, domain)]
+    metric = main_score(split == "long")
     fresh = [
         {
             "split": split,
             "subset": domain,
             "id": qid,
-            "metric": MAIN_SCORE,
-            "score": scores[MAIN_SCORE],
+            "metric": metric,
+            "score": scores[metric],
         }
         for qid, scores in per_query.items()
     ]

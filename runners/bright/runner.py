@@ -3,7 +3,8 @@
 Steps hand plain data to each other (BEIR's shape): `data.load_domain` gives dicts,
 `retrieve` gives a run `{qid: {doc_id: score}}`, `metrics.evaluate_run` gives metrics,
 `results` writes them. A domain already in the result file is skipped unless
-`overwrite`, so an interrupted suite resumes where it stopped.
+`overwrite`, so an interrupted suite resumes where it stopped; a domain made with other
+settings (instructions, query variant, model, data...) stops the run instead (`runners.reuse`).
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from embedboard.runners.bright.data import (
     canonical_variant,
     check_domains,
     load_domain,
+    locate,
 )
-from embedboard.runners.bright.metrics import MAIN_SCORE, evaluate_run
+from embedboard.runners.bright.metrics import evaluate_run, main_score
 from embedboard.runners.bright.search import TOP_K, TopK, run_dict
-from embedboard.runners.results_store import ResultsStore
+from embedboard.runners.results_store import ResultsStore, experiment_kwargs
+from embedboard.runners.reuse import check_reuse, settings_fingerprint
 from embedboard.runners.run_record import build_run_record
 
 # Documents per encode call: large enough for the encoder's length-sorted batching to pay,
@@ -105,19 +108,41 @@ def run_bright(
     started_all = time.perf_counter()
     options = {"instructions": instructions, "runtime": runtime or {}, "cache_dir": cache_dir,
                "top_k": top_k, "doc_chunk_size": doc_chunk_size, "show_progress": show_progress}  # fmt: skip
+    source = locate(data_dir)
+    settings = {
+        domain: settings_fingerprint(
+            encoder,
+            task_context(encoder.card, domain, long_context, instructions),
+            dim=None,
+            data=source.identity,
+            sides=("query", "document"),
+            extra={"query_variant": variant, "top_k": top_k},
+        )
+        for domain in domains
+    }
+    # Every domain's fate before any work: other settings stop the run before it encodes.
+    skip_lines = {domain: _reuse_line(store, task_name, split, domain, settings[domain])
+                  for domain in domains if not overwrite}  # fmt: skip
     for domain in domains:
-        previous = results.read_task_result(store, task_name)
-        if results.has_domain(previous, split, domain) and not overwrite:
-            echo(
-                f"skip  {task_name} {split}/{domain}: already in {store.task_path(task_name)} (use --overwrite to redo)"
-            )
-            summary["domains"][domain] = {"status": "skipped", MAIN_SCORE: None, "seconds": 0.0}
+        if skip_lines.get(domain):
+            echo(skip_lines[domain])
+            summary["domains"][domain] = {"status": "skipped", main_score(long_context): None, "seconds": 0.0}
             continue
+        previous = results.read_task_result(store, task_name)
         summary["domains"][domain] = _run_domain(
-            encoder, store, previous, domain, long_context, variant, data_dir, echo, **options
+            encoder, store, previous, domain, long_context, variant, data_dir, echo, settings=settings[domain],
+            **options,
         )
     summary["seconds"] = round(time.perf_counter() - started_all, 3)
     return summary
+
+
+def _reuse_line(store: ResultsStore, task_name: str, split: str, domain: str, settings: dict[str, Any]) -> str | None:
+    """The skip line for a domain already done with these settings; None when it is not done."""
+    if not results.has_domain(results.read_task_result(store, task_name), split, domain):
+        return None
+    recorded = ((store.read_run_record(task_name) or {}).get("domains") or {}).get(f"{split}/{domain}")
+    return check_reuse(recorded, settings, label=f"{task_name} {split}/{domain}", where=str(store.task_path(task_name)))
 
 
 def _run_domain(
@@ -130,6 +155,7 @@ def _run_domain(
     data_dir: str | None,
     echo: Any,
     *,
+    settings: dict[str, Any],
     instructions: str | None,
     runtime: dict[str, Any],
     cache_dir: str | None,
@@ -154,6 +180,7 @@ def _run_domain(
         encoder, data, task, top_k=top_k, doc_chunk_size=doc_chunk_size, show_progress=show_progress
     )
     means, per_query = evaluate_run(run, data.qrels)
+    metric = main_score(long_context)
     seconds = time.perf_counter() - started
     stats = encoder.stats.as_dict() if hasattr(encoder, "stats") else {}
     record = build_run_record(
@@ -162,9 +189,10 @@ def _run_domain(
         dim=None,
         runtime={**runtime, "top_k": top_k, "doc_chunk_size": doc_chunk_size},
         data_source=data.source.as_dict(),
-        main_score=means[MAIN_SCORE],
+        main_score=means[metric],
         wall_seconds=seconds,
         encode_stats=stats,
+        settings=settings,
     )
     record.update(
         domain=domain,
@@ -187,16 +215,18 @@ def _run_domain(
         previous,
         task_name=task_name,
         split=split,
-        entry=results.score_entry(domain, means, variant),
+        entry=results.score_entry(domain, means, variant, split),
         seconds=seconds,
         dataset_revision=data.source.revision or data.source.kind,
     )
+    # mteb's run_settings.jsonl row for this (task, split, domain), as ResultCache writes it.
+    store.write_run_settings(task_name, {split: [{"hf_subset": domain}]}, {"batch_size": encoder.card.batch_size})
     results.write_task_result(store, payload)
     echo(
-        f"done  {task_name} {split}/{domain}: {MAIN_SCORE}={means[MAIN_SCORE] * 100:.2f}  {seconds:.1f}s  "
+        f"done  {task_name} {split}/{domain}: {metric}={means[metric] * 100:.2f}  {seconds:.1f}s  "
         f"({len(data.queries)} queries, {len(data.corpus)} docs, {stats.get('truncated', 0)} truncated)"
     )
-    return {"status": "done", MAIN_SCORE: means[MAIN_SCORE], "seconds": round(seconds, 3)}
+    return {"status": "done", metric: means[metric], "seconds": round(seconds, 3)}
 
 
 def _write_model_meta(store: ResultsStore, card: Any) -> None:
@@ -206,4 +236,4 @@ def _write_model_meta(store: ResultsStore, card: Any) -> None:
     from embedboard.models.mteb_bridge import mteb_model_meta
 
     in_experiment = store.folder != store.revision_folder  # an MRL dim: mteb's experiments layout
-    store.write_model_meta(mteb_model_meta(card, {"dim": card.dim} if in_experiment else None))
+    store.write_model_meta(mteb_model_meta(card, experiment_kwargs(card.dim) if in_experiment else None))

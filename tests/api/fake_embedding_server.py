@@ -8,8 +8,15 @@ repeatable numbers rather than noise.
 
 Faults are queued with `inject(kind, times=...)` and consumed one per request:
 `429` (with Retry-After), `500`, `slow` (sleeps past the client's timeout), `truncated_json`,
-`wrong_count`, `wrong_dim`, `nan`, `zero`, `reset` (closes the connection without answering),
-`echo_auth` (a 400 that quotes the Authorization header, to test that clients scrub it).
+`wrong_count`, `wrong_dim`, `nan`, `zero`, `overflow` (components near 1e20, whose float32 norm
+overflows), `reset` (closes the connection without answering),
+`echo_auth` (a 400 that quotes the Authorization header, to test that clients scrub it),
+`bool_component` (a JSON `true` inside a vector), `too_long` (vLLM's HTTP 400 for an input
+over the model's context).
+
+`FakeEmbeddingServer(api_key=None)` accepts requests without a key, as self-hosted servers do;
+`models={name: dim}` adds served models; GET `/models`, `/v1/models` and `/version` answer
+like vLLM, for the provenance record.
 
 Run standalone: `python tests/api/fake_embedding_server.py --key K` prints its URL and
 serves until killed or `--lifetime` seconds pass.
@@ -37,7 +44,8 @@ MODELS = {  # model name -> native dimension
 }
 # The key the tests use; it looks like a real key so a leak would be unmistakable in any grep.
 TEST_KEY = "ark-SECRET-0123456789abcdef-do-not-leak"
-FAULTS = {"echo_auth", "429", "500", "slow", "truncated_json", "wrong_count", "wrong_dim", "nan", "zero", "reset"}
+FAULTS = {"echo_auth", "429", "500", "slow", "truncated_json", "wrong_count", "wrong_dim", "nan", "zero", "overflow", "reset",
+          "bool_component", "too_long"}
 _WORD = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 _WEIGHTS = np.round(np.random.default_rng(20250515).uniform(0.2, 1.4, size=4096), 3)
 
@@ -63,8 +71,10 @@ def fake_vector(model: str, content: str, dim: int) -> np.ndarray:
 class FakeEmbeddingServer:
     """Start with `with FakeEmbeddingServer(api_key=...) as server:`; `server.url` is the base URL."""
 
-    def __init__(self, api_key: str = "test-key", lifetime_s: float = 300.0, slow_s: float = 1.0) -> None:
+    def __init__(self, api_key: str | None = "test-key", lifetime_s: float = 300.0, slow_s: float = 1.0,
+                 models: dict[str, int] | None = None) -> None:
         self.api_key = api_key
+        self.models = {**MODELS, **(models or {})}
         self.lifetime_s = lifetime_s
         self.slow_s = slow_s
         self.log: list[dict[str, Any]] = []  # one entry per request received
@@ -184,6 +194,15 @@ def _handler_for(server: FakeEmbeddingServer) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *args: Any) -> None:  # keep test output clean
             pass
 
+        def do_GET(self) -> None:  # noqa: N802 -- provenance endpoints, like vLLM's
+            if self.path.endswith("/models"):
+                body = {"object": "list", "data": [{"id": m, "object": "model"} for m in sorted(server.models)]}
+            elif self.path == "/version":
+                body = {"version": "fake-0.1"}
+            else:
+                return self._reply({}, 404, {"error": {"message": f"no route {self.path}"}})
+            return self._reply({}, 200, body)
+
         def do_POST(self) -> None:  # noqa: N802 -- http.server's naming
             with server._lock:
                 server.in_flight += 1
@@ -200,15 +219,15 @@ def _handler_for(server: FakeEmbeddingServer) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
             try:
-                if self.headers.get("Authorization") != f"Bearer {server.api_key}":
+                if server.api_key is not None and self.headers.get("Authorization") != f"Bearer {server.api_key}":
                     raise BadRequest(401, "AuthenticationError: the API key is missing or invalid")
                 if not (self.headers.get("Content-Type") or "").startswith("application/json"):
                     raise BadRequest(400, "Content-Type must be application/json")
                 body = json.loads(raw)
                 model = body.get("model")
-                if model not in MODELS:
+                if model not in server.models:
                     raise BadRequest(404, f"model {model!r} does not exist")
-                dim = MODELS[model]
+                dim = server.models[model]
                 if "dimensions" in body:
                     if not isinstance(body["dimensions"], int) or not 0 < body["dimensions"] <= dim:
                         raise BadRequest(400, "bad dimensions")
@@ -233,6 +252,10 @@ def _handler_for(server: FakeEmbeddingServer) -> type[BaseHTTPRequestHandler]:
                                    {"Retry-After": str(params.get("retry_after", 0))})
             if kind == "echo_auth":  # a careless server quoting the request back
                 return self._reply(entry, 400, {"error": {"message": f"bad header {self.headers.get('Authorization')}"}})
+            if kind == "too_long":
+                return self._reply(entry, 400, {"object": "error", "message": "This model's maximum context length is "
+                                                "512 tokens. However, you requested 913 tokens in the input for embedding "
+                                                "generation. Please reduce the length of the input.", "code": 400})
             if kind == "500":
                 return self._reply(entry, 500, {"error": {"message": "internal error"}})
             if kind == "reset":
@@ -250,9 +273,13 @@ def _handler_for(server: FakeEmbeddingServer) -> type[BaseHTTPRequestHandler]:
                 vectors = [v[:-1] for v in vectors]
             if kind == "zero":
                 vectors[0] = np.zeros_like(vectors[0])
+            if kind == "overflow":
+                vectors[0] = vectors[0] * 1e20
             data: list[dict[str, Any]] = [
                 {"object": "embedding", "index": i, "embedding": v.tolist()} for i, v in enumerate(vectors)
             ]
+            if kind == "bool_component":
+                data[0]["embedding"][1] = True
             if kind == "nan":
                 data[0]["embedding"][0] = float("nan")  # json.dumps writes NaN, as some servers do
             tokens = sum(len(_WORD.findall(t)) for t in texts)

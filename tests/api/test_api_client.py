@@ -31,7 +31,7 @@ def seed(make_adapter, **runtime):  # noqa: ANN001, ANN201
     return model, model.instruction_for(STS, None)
 
 
-@pytest.mark.parametrize("fault", ["500", "truncated_json", "wrong_count", "wrong_dim", "nan", "zero", "reset"])
+@pytest.mark.parametrize("fault", ["500", "truncated_json", "nan", "zero", "reset"])
 def test_each_fault_is_retried_and_the_result_is_exact(server, make_adapter, fault) -> None:
     model, instruction = seed(make_adapter)
     server.inject(fault, times=2)
@@ -63,11 +63,31 @@ def test_a_response_slower_than_the_timeout_is_retried(server, make_adapter) -> 
 
 def test_persistent_malformed_responses_raise_a_clear_error(server, make_adapter) -> None:
     model, _ = seed(make_adapter)
-    server.inject("wrong_count", times=10)
-    with pytest.raises(EmbedboardError, match=r"after 4 attempts.*expected 3 embeddings, got 2"):
+    server.inject("nan", times=10)
+    with pytest.raises(EmbedboardError, match=r"after 4 attempts.*NaN"):
         model.encode(TEXTS, STS, None)
     assert len(server.log) == 4  # max_retries=3: bounded, no loop
     assert model.cache is None or len(model.cache) == 0
+
+
+@pytest.mark.parametrize(
+    ("fault", "words"),
+    [
+        ("wrong_count", r"sent 3 inputs, got 2 embeddings"),
+        ("wrong_dim", r"dimension 2047, but 2048 were expected.*Fix the card or --dim"),
+        ("bool_component", r"non-number \(bool True\)"),
+        ("too_long", r"HTTP 400.*options.tokenizer.*truncate_prompt_tokens"),
+    ],
+)
+def test_answers_that_asking_again_cannot_fix_stop_at_the_first(server, make_adapter, fault, words) -> None:
+    model, _ = seed(make_adapter)
+    server.inject(fault, times=10)
+    with pytest.raises(EmbedboardError, match=words) as caught:
+        model.encode(TEXTS, STS, None)
+    message = str(caught.value)
+    assert server.url in message and "doubao-embedding-large-text-250515" in message  # server and model named
+    assert "\n" not in message and len(server.log) == 1  # one line, first occurrence, no retry
+    assert model.stats.extra["retries"] == 0
 
 
 def test_each_request_has_its_own_retry_budget(server, make_adapter) -> None:
@@ -139,3 +159,32 @@ def test_when_one_request_gives_up_its_siblings_stop_retrying(server, make_adapt
     time.sleep(0.3)
     assert time.monotonic() - started < 5  # nobody sat out the 30 s
     assert len(server.log) == 4  # and nobody came back
+
+
+@pytest.mark.parametrize("ending", ["\r", "\n", "\r\n", " \t"])
+def test_a_key_read_from_a_crlf_file_is_stripped_and_works(server, make_adapter, monkeypatch, ending) -> None:
+    monkeypatch.setenv("ARK_API_KEY", SECRET + ending)
+    model, instruction = seed(make_adapter)
+    np.testing.assert_allclose(model.encode(TEXTS, STS, None), expected(TEXTS, instruction), atol=1e-6)
+
+
+def test_a_key_with_an_inner_control_character_is_refused_without_printing_it(server, make_adapter, monkeypatch) -> None:
+    monkeypatch.setenv("ARK_API_KEY", SECRET[:10] + "\r" + SECRET[10:])
+    model, _ = seed(make_adapter)
+    with pytest.raises(EmbedboardError, match=r"ARK_API_KEY has an invalid character at position 11") as caught:
+        model.encode(TEXTS, STS, None)
+    assert SECRET[:10] not in str(caught.value) and SECRET[10:] not in str(caught.value)
+    assert server.log == []
+
+
+def test_every_spelling_of_the_key_is_scrubbed() -> None:
+    import json
+    import urllib.parse
+
+    from embedboard.models.api_keys import scrub
+
+    raw = SECRET + "\r\n"
+    # requests' InvalidHeader message prints the header value escaped: 'Bearer <key>\r\n'
+    for leaked in (raw, repr(f"Bearer {raw}"), json.dumps(raw), urllib.parse.quote(raw), SECRET):
+        cleaned = scrub(f"error: {leaked} end", raw)
+        assert SECRET not in cleaned and "***" in cleaned

@@ -8,6 +8,7 @@ import time
 import pytest
 import requests
 
+from embedboard.errors import EmbedboardError
 from embedboard.models.api_client import RetryPolicy, _retry_after
 from embedboard.models.api_tokens import TokenCounter, plan_batches
 
@@ -22,9 +23,32 @@ def test_the_estimate_overcounts_and_truncates_on_character_boundaries() -> None
     assert counter.count(cut) <= 4
 
 
-def test_an_unavailable_tokenizer_falls_back_to_the_estimate() -> None:
-    counter = TokenCounter("no-such-encoding-anywhere")
+def test_a_missing_tiktoken_falls_back_to_the_declared_estimate_only() -> None:
+    counter = TokenCounter("tiktoken:no-such-encoding-anywhere", bytes_per_token=2.0)
     assert not counter.exact and counter.count("abcdef") == 3
+    undeclared = TokenCounter("tiktoken:no-such-encoding-anywhere", bytes_per_token=None)
+    assert not undeclared.can_truncate and undeclared.description == "none:server_limits_inputs"
+    assert undeclared.truncate("x" * 10_000, 5) == ("x" * 10_000, False)  # never cut on a guess
+
+
+def test_a_named_tokenizer_that_cannot_load_is_an_error_naming_the_fix(tmp_path) -> None:
+    with pytest.raises(EmbedboardError, match="Cannot load the tokenizer.*local folder"):
+        TokenCounter(str(tmp_path / "no-such-folder"), None)
+
+
+def test_the_served_models_own_tokenizer_counts_and_cuts_exactly() -> None:
+    from transformers import AutoTokenizer
+
+    from embedboard.models.api_tokens import _packaged_folder
+
+    counter = TokenCounter("sentence-transformers/all-MiniLM-L6-v2", None)  # the packaged offline copy
+    reference = AutoTokenizer.from_pretrained(_packaged_folder("sentence-transformers/all-MiniLM-L6-v2"))
+    text = "Mitochondrial biogenesis is regulated by PGC-1alpha in skeletal muscle. " * 40
+    assert counter.exact and counter.description.startswith("hf:")
+    assert counter.count(text) == len(reference(text)["input_ids"])
+    cut, was_cut = counter.truncate(text, 256)
+    assert was_cut and text.startswith(cut) and counter.count(cut) == 256  # the original text, cut at a token
+    assert reference(cut)["input_ids"] == reference(text, truncation=True, max_length=256)["input_ids"]
 
 
 def test_batches_respect_count_and_token_budgets() -> None:

@@ -108,8 +108,11 @@ def test_results_merge_resume_and_overwrite(tmp_path, bright_data_dir, datasets_
     ]  # suite order
     assert [e["hf_subset"] for e in result["scores"]["long"]] == ["pony"]
     for entry in result["scores"]["standard"] + result["scores"]["long"]:
-        assert entry["main_score"] == entry["ndcg_at_10"] and entry["query_variant"] == "examples"
-        assert {"recall_at_1", "map_at_100", "precision_at_25", "mrr"} <= set(entry)
+        assert entry["query_variant"] == "examples"
+        assert {"ndcg_at_10", "recall_at_1", "map_at_100", "precision_at_25", "mrr"} <= set(entry)
+    # Standard: nDCG@10 (official run.py); long: recall@1, as the paper and mteb's BRIGHT(v1.1) long tasks.
+    assert all(e["main_score"] == e["ndcg_at_10"] for e in result["scores"]["standard"])
+    assert all(e["main_score"] == e["recall_at_1"] for e in result["scores"]["long"])
 
     items = [
         json.loads(x)
@@ -120,12 +123,18 @@ def test_results_merge_resume_and_overwrite(tmp_path, bright_data_dir, datasets_
         ("standard", "biology"),
         ("long", "pony"),
     }
+    assert {r["metric"] for r in items if r["split"] == "long"} == {"recall_at_1"}
     biology = [r["score"] for r in items if r["subset"] == "biology"]
     assert np.mean(biology) == pytest.approx(
         result["scores"]["standard"][0]["ndcg_at_10"], abs=1e-5
     )
     record = store.read_run_record("BrightRetrieval")
     assert set(record["domains"]) == {"standard/aops", "standard/biology", "long/pony"}
+    settings = [json.loads(x) for x in (store.folder / "run_settings.jsonl").read_text().splitlines()]
+    assert [(r["task"], r["splits"], r["subsets"]) for r in settings] == [
+        ("BrightRetrieval", ["standard"], ["aops", "biology"]),
+        ("BrightRetrieval", ["long"], ["pony"]),
+    ]  # mteb's merged rows: one per split, its domains as subsets
     assert (
         record["domains"]["standard/aops"]["excluded_ids_not_in_corpus"] == 3
     )  # one per even query

@@ -35,12 +35,12 @@ def test_dims_share_one_encoding_pass(tiny_st_dir, mirror, tmp_path):
     card = encoder.card
     for dim in (16, 8):
         store = ResultsStore(tmp_path / "mrl", card.result_name, card.revision, dim)
-        assert store.folder.parts[-2:] == ("experiments", f"dim_{dim}")
+        assert store.folder.parts[-2:] == ("experiments", f"embed_dim_{dim}")
         record = store.read_run_record("STS16")
         assert record["encode"]["encoded"] == 0 and record["encode"]["cache_hits"] > 0
         assert record["dim"] == dim
         meta = json.loads((store.folder / "model_meta.json").read_text())
-        assert meta["experiment_kwargs"] == {"dim": dim}
+        assert meta["experiment_kwargs"] == {"embed_dim": dim}
     assert len({o.main_score for o in outcomes}) == 3  # truncation really changed the vectors
 
 

@@ -9,6 +9,7 @@ import mteb
 import pytest
 
 from embedboard.errors import EmbedboardError
+from embedboard.file_hashes import folder_sha256
 from embedboard.models.registry import get_card, load_adapter
 from embedboard.runners.data_source import check_mirror, locate
 from embedboard.runners.mteb_runner import run_mteb_tasks
@@ -65,7 +66,10 @@ def test_results_round_trip_through_mteb_result_cache(tiny_st_dir, mirror, tmp_p
 
     store = ResultsStore(results, encoder.card.result_name, encoder.card.revision)
     record = store.read_run_record("STS16")
-    assert record["data_source"] == {"kind": "local", "location": str(mirror / "mteb" / "sts16-sts"), "revision": None}
+    folder = mirror / "mteb" / "sts16-sts"
+    assert record["data_source"] == {"kind": "local", "location": str(folder), "revision": None,
+                                     "content_sha256": folder_sha256(folder)}
+    assert record["settings"]["data"] == "local:" + folder_sha256(folder)[:16]
     assert record["versions"]["mteb"].startswith("2.")
     assert record["encode"]["encoded"] > 0 and record["encode"]["texts_per_second"] > 0
     assert record["encode"]["instructions"]["STS16:symmetric"] == {"text": None, "sha256_16": record["encode"]["instructions"]["STS16:symmetric"]["sha256_16"]}

@@ -75,3 +75,49 @@ def test_errors(tmp_path):
     with pytest.raises(EmbedboardError, match="--native-dim"):
         native_dim(model_dims(discover([root]), "org/tiny-mrl")[None])
     assert native_dim([], 384) == 384
+
+
+def test_plots_are_byte_reproducible(tmp_path):
+    """`report --mrl --out-dir docs/mrl` twice must not rewrite the committed files (no dates, no random ids)."""
+    root = build_mrl_results(tmp_path / "results")
+    outputs = []
+    for name in ("a", "b"):
+        assert main(["report", "--mrl", "--results", str(root), "--model", "org/tiny-mrl", "--suite", "smoke", "--out-dir", str(tmp_path / name)]) == 0
+        outputs.append({p.name: p.read_bytes() for p in (tmp_path / name).iterdir()})
+    assert outputs[0] == outputs[1] and len(outputs[0]) == 3
+    svg = outputs[0]["mrl_org__tiny-mrl_smoke.svg"].decode()
+    assert "<dc:date>" not in svg and "Matplotlib v" not in svg
+
+
+def _lines(fig):
+    abs_ax, pct_ax = fig.axes
+    return abs_ax, pct_ax, {line.get_label(): line for line in abs_ax.get_lines()}
+
+
+def test_plot_axes_from_fixed_bases_and_counts_in_the_legend(tmp_path):
+    from embedboard.reports.mrl_plot import draw
+
+    by_dim = model_dims(discover([build_mrl_results(tmp_path)]), "org/tiny-mrl")
+    fig = draw(build_curve(by_dim, resolve_suite("smoke"), 384))
+    abs_ax, pct_ax, lines = _lines(fig)
+    assert abs_ax.get_ylim() == (0.0, 100.0)  # a 2-point drop is not drawn as a cliff
+    assert pct_ax.get_ylim()[0] <= 80.0 and "% of the full-dim (384) score" in pct_ax.get_ylabel()
+    assert set(lines) == {"AVG (4 tasks)", "STS (2 tasks)", "Classification (1 task)", "Retrieval (1 task)"}
+    assert [t.get_text() for t in pct_ax.get_legend().get_texts()][-1] == "AVG (4 tasks)"
+
+
+def test_a_one_type_suite_keeps_its_line_visible_under_avg(tmp_path):
+    from embedboard.reports.mrl_plot import draw
+
+    root = build_mrl_results(tmp_path)
+    by_dim = model_dims(discover([root]), "org/tiny-mrl")
+    for folder in [f for dim in by_dim.values() for f in dim]:
+        for task in ("Banking77Classification", "SciFact"):
+            folder.tasks.pop(task, None)
+    curve = build_curve(by_dim, resolve_suite("smoke"), 384)
+    assert set(curve.series) == {"AVG", "STS"} and curve.series["AVG"] == curve.series["STS"]
+    _, _, lines = _lines(draw(curve))
+    avg, sts = lines["AVG (2 tasks, = STS)"], lines["STS (2 tasks)"]
+    # Same points: the type is drawn wider and solid, AVG dashed and narrower on top, so both show.
+    assert sts.get_linewidth() > avg.get_linewidth() and avg.get_linestyle() == "--" and sts.get_linestyle() == "-"
+    assert sts.get_marker() not in ("", "None") and avg.get_zorder() > sts.get_zorder()
