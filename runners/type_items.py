@@ -43,6 +43,11 @@ SUMMARY_METRICS = {  # main score -> (prediction key, correlation)
 }
 
 
+def _no_items(task: Any, why: str) -> None:
+    """An evaluation never fails for want of items: say why there are none, and regress says so too."""
+    warnings.warn(f"{task.metadata.name}: {why}; no per-item scores written for this task.", stacklevel=3)
+
+
 def split_data(task: Any, subset: str, split: str) -> Any:
     dataset = task.dataset
     if subset in dataset and hasattr(dataset[subset], "keys") and split in dataset[subset]:
@@ -66,8 +71,9 @@ def classification_items(task: Any, predictions: dict[str, Any]) -> list[dict[st
     for subset, split, experiments in _scored(predictions):
         gold = list(split_data(task, subset, split)[task.label_column_name])
         predicted = np.asarray(experiments, dtype=object)  # (experiments, items)
-        if predicted.ndim != 2 or predicted.shape[1] != len(gold):
-            raise ValueError(f"{task.metadata.name}: predictions of shape {predicted.shape} for {len(gold)} test items")
+        if predicted.ndim != 2 or predicted.shape[1] != len(gold):  # e.g. cross-validation folds: not per test item
+            _no_items(task, f"predictions of shape {predicted.shape} for {len(gold)} test items")
+            return []
         correct = (predicted == np.asarray(gold, dtype=object)[None, :]).mean(axis=0)
         rows += [
             {"split": split, "subset": subset, "id": str(i), "metric": "accuracy", "score": float(c)}
@@ -93,7 +99,8 @@ def pair_classification_items(task: Any, predictions: dict[str, Any]) -> list[di
         labels = _pair_labels(task, subset, split)
         columns = [distances[key] for key, _ in PAIR_SCORE_KEYS]
         if any(len(column) != len(labels) for column in columns):
-            raise ValueError(f"{task.metadata.name}: {len(columns[0])} pair scores for {len(labels)} labels")
+            _no_items(task, f"{len(columns[0])} pair scores for {len(labels)} labels")
+            return []
         for i, label in enumerate(labels):
             scores = {name: float(column[i]) for (_, name), column in zip(PAIR_SCORE_KEYS, columns, strict=True)}
             rows.append({"split": split, "subset": subset, "id": str(i), "metric": metric, "label": label, "scores": scores})

@@ -36,3 +36,15 @@ def test_items_that_do_not_rebuild_the_main_score_are_not_written(tmp_path):
 def test_types_without_a_decomposition_never_open_the_predictions(tmp_path, task_type):
     (tmp_path / "T_predictions.json").write_text('{"torn": ')
     assert extract_items(_task(task_type, "f1"), _result({}), tmp_path) == []
+
+
+def test_classification_predictions_not_per_test_item_give_no_items_and_no_crash(tmp_path):
+    import json
+
+    task = _task("Classification", "accuracy")
+    task.label_column_name = "label"
+    task.dataset = {"test": {"label": [0, 1, 1]}}
+    (tmp_path / "T_predictions.json").write_text(json.dumps({"default": {"test": [[0, 1], [1, 1]]}}))  # folds, not items
+    result = _result({"test": [{"hf_subset": "default", "main_score": 0.5}]})
+    with pytest.warns(UserWarning, match="no per-item scores"):
+        assert extract_items(task, result, tmp_path) == []
