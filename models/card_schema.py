@@ -55,6 +55,8 @@ OPTIONS: dict[str, Field] = {
     "extra_headers": Field("dict", "extra HTTP headers (never the key)"),
     "dimensions": Field("int+", "ask the API for this many dims (OpenAI text-embedding-3 `dimensions`)"),
     "mrl_dims_only": Field("bool", "only the mrl_dims may be requested"),
+    "mrl_renormalize": Field("bool", "rescale MRL-truncated vectors to unit length (as the model's authors do); "
+                             "default: cut only, as mteb's embed_dim (sentence-transformers truncate_dim)"),
     "cast": Field("choice", "bf16: round returned floats to bfloat16 before normalising", ("bf16",)),
     "tokenizer": Field("str", "served model's tokenizer: hub id or local folder, or a tiktoken encoding (cl100k_base)"),
     "bytes_per_token": Field("number+", "declared fallback estimate when no tokenizer loads: cut at max_length*N bytes"),

@@ -9,6 +9,24 @@ import numpy as np
 from embedboard.models.card import ModelCard
 from embedboard.models.protocol import EncoderInput, PromptType, TaskContext
 
+# Card option: rescale truncated vectors to unit length, as the model's authors (and mteb's
+# loader for it) do. Off by default: `mteb.get_model(name, embed_dim=d)` on a
+# sentence-transformers model sets `truncate_dim`, which cuts without rescaling, and our
+# `embed_dim_<d>` experiments must hold the numbers that call gives.
+RENORMALIZE_OPTION = "mrl_renormalize"
+
+
+def renormalizes(card: ModelCard) -> bool:
+    """Whether this card's MRL dims are rescaled to unit length after truncation."""
+    return bool((card.options or {}).get(RENORMALIZE_OPTION, False))
+
+
+def truncate(vectors: np.ndarray, dim: int, *, renormalize: bool) -> np.ndarray:
+    """First `dim` components; rescaled to unit length only when the card says so."""
+    if renormalize:
+        return truncate_and_normalize(vectors, dim)
+    return np.ascontiguousarray(np.asarray(vectors, dtype=np.float32)[:, :dim])
+
 
 def truncate_and_normalize(vectors: np.ndarray, dim: int) -> np.ndarray:
     """First `dim` components, rescaled to unit length, as MRL models are meant to be used."""
@@ -36,4 +54,5 @@ class TruncatedEncoder:
         return self.full.reset_stats()  # type: ignore[attr-defined]
 
     def encode(self, inputs: Sequence[EncoderInput], task: TaskContext, prompt_type: PromptType = None) -> np.ndarray:
-        return truncate_and_normalize(self.full.encode(inputs, task, prompt_type), self.dim)  # type: ignore[attr-defined]
+        vectors = self.full.encode(inputs, task, prompt_type)  # type: ignore[attr-defined]
+        return truncate(vectors, self.dim, renormalize=renormalizes(self.card))

