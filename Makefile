@@ -38,6 +38,6 @@ lint:
 report:  ## regenerate every marked leaderboard table in README.md from results/
 	$(BIN)/embedboard report --readme README.md --all-marked --results $(RESULTS)
 
-bench:  ## speed/memory targets (issue 7): writes reports/bench/*.json + .md [TASKS=STS12,SciFact] [BENCH_ARGS=--topk-rows 0]
+bench:  ## speed/memory targets (issue 7): writes results/bench/*.json + .md [TASKS=STS12,SciFact] [BENCH_ARGS=--topk-rows 0]
 	HF_HUB_OFFLINE=1 $(BIN)/python -m embedboard.runners.bench --data-dir $(or $(DATA_DIR),../shared/mteb-mirror) \
 		$(if $(TASKS),--tasks $(TASKS)) $(BENCH_ARGS)

@@ -114,7 +114,7 @@ _NETWORK_REASONS = (
 
 def check_hub(needs: Iterable[str]) -> None:
     """Fail at once when something must come from the hub and the hub does not answer."""
-    from embedboard.runners.data_source import hub_offline
+    from embedboard.runners.data.data_source import hub_offline
 
     needs = list(dict.fromkeys(needs))
     if not needs or hub_offline():
@@ -132,7 +132,7 @@ def check_hub(needs: Iterable[str]) -> None:
 
 def data_from_hub(tasks: Iterable[Any], data_dir: str | None) -> list[str]:
     """Dataset paths of the tasks with no folder in the mirror: those load from the hub."""
-    from embedboard.runners.data_source import mirror_folder
+    from embedboard.runners.data.data_source import mirror_folder
 
     paths = [t.metadata.dataset["path"] for t in tasks]
     return [f"dataset {p}" for p in paths if not data_dir or not mirror_folder(data_dir, p).is_dir()]

@@ -131,7 +131,7 @@ def set_threads() -> None:
 
 
 # Padded tokens per forward pass. Measured on this 2-core CPU with all-MiniLM-L6-v2
-# (`make bench` history in reports/bench/): at 256 tokens a batch of 8 costs ~17% less CPU
+# (`make bench` history in results/bench/): at 256 tokens a batch of 8 costs ~17% less CPU
 # than mteb's default 32 (attention activations of big batches fall out of cache), while
 # short sentences (~20 tokens) run as fast at 32 as at 8 and slower at 128.
 DEFAULT_TOKEN_BUDGET = 2048

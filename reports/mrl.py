@@ -1,7 +1,7 @@
 """MRL degradation: a model's suite scores at each truncated dimension, against the full one.
 
 The native run lives in the revision folder, each truncated dimension in
-`<revision>/experiments/embed_dim_<d>/` (see runners/results_store.py). A task enters the curve
+`<revision>/experiments/embed_dim_<d>/` (see runners/store/results_store.py). A task enters the curve
 only if every dimension has it, so each point averages the same tasks.
 """
 

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from embedboard.errors import EmbedboardError, unknown_name_error
-from embedboard.runners.data_source import (
+from embedboard.runners.data.data_source import (
     DataSource,
     hub_offline,
     local_source,
     mirror_folder,
     pull_command,
 )
-from embedboard.runners.mirror_cache import mirror_cache_dir
+from embedboard.runners.data.mirror_cache import mirror_cache_dir
 
 HUB_PATH = "xlangai/BRIGHT"
 PULL_SUITE = "bright"

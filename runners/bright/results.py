@@ -25,7 +25,7 @@ from embedboard.atomic import atomic_write_text
 from embedboard.runners.bright.context import LANGUAGES
 from embedboard.runners.bright.data import DOMAINS
 from embedboard.runners.bright.metrics import main_score, trec_run_lines
-from embedboard.runners.results_store import ResultsStore
+from embedboard.runners.store.results_store import ResultsStore
 
 TASK_NAME = "BrightRetrieval"
 DEFAULT_VARIANT = "examples"

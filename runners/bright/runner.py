@@ -26,9 +26,9 @@ from embedboard.runners.bright.data import (
 )
 from embedboard.runners.bright.metrics import evaluate_run, main_score
 from embedboard.runners.bright.search import TOP_K, TopK, run_dict
-from embedboard.runners.results_store import ResultsStore, experiment_kwargs
-from embedboard.runners.reuse import check_reuse, settings_fingerprint
-from embedboard.runners.run_record import build_run_record
+from embedboard.runners.store.results_store import ResultsStore, experiment_kwargs
+from embedboard.runners.store.reuse import check_reuse, settings_fingerprint
+from embedboard.runners.store.run_record import build_run_record
 
 # Documents per encode call: large enough for the encoder's length-sorted batching to pay,
 # small enough that one chunk of vectors and scores stays a few hundred MB at 4096 dims.

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from embedboard.runners.topk import merge_best, window_best
+from embedboard.runners.mteb.topk import merge_best, window_best
 
 TOP_K = 1000
 
@@ -59,7 +59,7 @@ class TopK:
         for row, ids in enumerate(self.excluded):
             inside = ids[(ids >= offset) & (ids < offset + count)]
             scores[row, inside - offset] = -np.inf
-        # The same exact, tie-stable top-k as the generic chunked search (runners/topk.py).
+        # The same exact, tie-stable top-k as the generic chunked search (runners/mteb/topk.py).
         cand_scores, cand_index = window_best(scores, offset, self.top_k)
         self.best_scores, self.best_index = merge_best(self.best_scores, self.best_index, cand_scores, cand_index, self.top_k)
 

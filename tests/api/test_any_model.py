@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embedboard.cli import main
+from embedboard.cli.main import main
 from embedboard.errors import EmbedboardError
 from embedboard.models.adhoc_cards import card_for_api
 from embedboard.models.card_lookup import find_card

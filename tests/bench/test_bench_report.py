@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from embedboard.runners.bench_report import render_markdown, summarize
+from embedboard.runners.bench.report import render_markdown, summarize
 
 
 def _run(seconds: dict[str, float], score: float, rss: float, **extra: float) -> dict:

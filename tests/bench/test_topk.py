@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from embedboard.runners.topk import VectorSpill, brute_force_topk, chunked_topk, memmap_windows
+from embedboard.runners.mteb.topk import VectorSpill, brute_force_topk, chunked_topk, memmap_windows
 
 
 def _integer_vectors(rng: np.random.Generator, rows: int, dim: int) -> np.ndarray:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from embedboard.cli import main
+from embedboard.cli.main import main
 
 REVISION_FOLDER = "sentence-transformers__all-MiniLM-L6-v2/8b3219a92973c328a8e22fadcfa821b5dc75636a"
 

@@ -14,7 +14,7 @@ import pytest
 
 from embedboard.runners.bright.context import task_context
 from embedboard.runners.bright.data import load_domain
-from embedboard.runners.results_store import ResultsStore
+from embedboard.runners.store.results_store import ResultsStore
 from tests.bright import official
 
 CASES = [

@@ -6,7 +6,7 @@ import pytest
 
 from embedboard.errors import EmbedboardError
 from embedboard.runners.bright import run_bright
-from embedboard.runners.results_store import ResultsStore
+from embedboard.runners.store.results_store import ResultsStore
 from tests.bright.conftest import bow_encoder
 
 

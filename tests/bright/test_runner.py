@@ -10,7 +10,7 @@ import pytest
 
 from embedboard.runners.bright import run_bright
 from embedboard.runners.bright.context import task_context
-from embedboard.runners.results_store import ResultsStore
+from embedboard.runners.store.results_store import ResultsStore
 from tests.bright import official
 from tests.bright.conftest import bow_encoder, write_hf_folder
 

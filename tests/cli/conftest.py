@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from embedboard.cli import main
+from embedboard.cli.main import main
 
 
 def child_env(**extra: str) -> dict[str, str]:
@@ -52,9 +52,9 @@ def fails(capsys: pytest.CaptureFixture[str]):  # noqa: ANN201
 @pytest.fixture
 def no_model_load(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail the test if the CLI gets as far as loading a model."""
-    import embedboard.cli
+    import embedboard.cli.main
 
     def refuse(*_: object, **__: object) -> None:
         raise AssertionError("the model was loaded although a cheap check should have failed first")
 
-    monkeypatch.setattr(embedboard.cli, "_load_encoder", refuse)
+    monkeypatch.setattr(embedboard.cli.main, "_load_encoder", refuse)

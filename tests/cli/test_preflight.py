@@ -8,9 +8,9 @@ import shutil
 
 import pytest
 
-from embedboard.cli import main
+from embedboard.cli.main import main
 from embedboard.models.registry import get_card
-from embedboard.runners.results_store import ResultsStore
+from embedboard.runners.store.results_store import ResultsStore
 from tests.cli.conftest import error_line, run_child
 from tests.conftest import MIRROR
 

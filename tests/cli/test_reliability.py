@@ -15,8 +15,8 @@ from embedboard.errors import EmbedboardError
 from embedboard.failures import run_reporting_failures
 from embedboard.models.card import ModelCard
 from embedboard.models.embedding_cache import EmbeddingCache
-from embedboard.runners.mirror_check import damaged_mirror_error
-from embedboard.runners.results_store import ResultsStore
+from embedboard.runners.data.mirror_check import damaged_mirror_error
+from embedboard.runners.store.results_store import ResultsStore
 from tests.cli.conftest import child_env, error_line
 from tests.conftest import MIRROR
 

@@ -8,13 +8,13 @@ import json
 import numpy as np
 import pytest
 
-from embedboard.cli import _flat, build_parser
+from embedboard.cli.main import _flat, build_parser
 from embedboard.errors import EmbedboardError, closest_names
 from embedboard.models.base import EmbeddingModel
 from embedboard.models.card import ModelCard
 from embedboard.models.protocol import TaskContext
 from embedboard.models.registry import get_card
-from embedboard.runners.results_store import ResultsStore
+from embedboard.runners.store.results_store import ResultsStore
 from embedboard.tasks.suites import filter_task_types, get_suite
 
 
@@ -56,7 +56,7 @@ def test_task_types_with_or_without_spaces():
 
 
 def test_task_counter_in_a_suite(tmp_path):
-    from embedboard.runners.mteb_runner import run_mteb_tasks
+    from embedboard.runners.mteb.runner import run_mteb_tasks
 
     card = ModelCard(name="m", adapter="hf", source="x", dim=4, revision="r1")
     tasks = get_suite("smoke").mteb_tasks(["STS12", "STS13"])

@@ -8,7 +8,7 @@ import stat
 import pytest
 
 from embedboard.atomic import atomic_write_json, atomic_write_text
-from embedboard.reports.cli import main
+from embedboard.cli.report import main
 from tests.reports.test_report_mrl import build_mrl_results
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import huggingface_hub
 
-from embedboard.cli import main
+from embedboard.cli.main import main
 
 
 def test_pull_downloads_each_dataset_at_its_pinned_revision(tmp_path, monkeypatch, capsys):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from embedboard.cli import main
+from embedboard.cli.main import main
 from embedboard.errors import EmbedboardError
 from embedboard.models.base import EmbeddingModel
 from embedboard.models.card import ModelCard

@@ -6,8 +6,12 @@ import numpy as np
 import pytest
 from mteb.abstasks.classification import AbsTaskClassification
 
-from embedboard.runners.data_source import locate
-from embedboard.runners.label_access import as_list, read_labels_once, uses_stock_classification
+from embedboard.runners.data.data_source import locate
+from embedboard.runners.mteb.label_access import (
+    as_list,
+    read_labels_once,
+    uses_stock_classification,
+)
 from embedboard.tasks.suites import get_suite
 
 

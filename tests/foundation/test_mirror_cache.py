@@ -15,9 +15,9 @@ import pytest
 
 from embedboard.errors import EmbedboardError
 from embedboard.models.registry import get_card, load_adapter
-from embedboard.runners.mirror_cache import MIRROR_CACHE_ENV
-from embedboard.runners.mteb_runner import run_mteb_tasks
-from embedboard.runners.results_store import ResultsStore
+from embedboard.runners.data.mirror_cache import MIRROR_CACHE_ENV
+from embedboard.runners.mteb.runner import run_mteb_tasks
+from embedboard.runners.store.results_store import ResultsStore
 from embedboard.tasks.suites import get_suite
 
 HF_PATH = Path("mteb") / "sts16-sts"

@@ -10,8 +10,8 @@ import pytest
 from embedboard.errors import EmbedboardError
 from embedboard.models.mrl import truncate_and_normalize
 from embedboard.models.registry import get_card, load_adapter
-from embedboard.runners.mteb_runner import run_mteb_tasks
-from embedboard.runners.results_store import ResultsStore
+from embedboard.runners.mteb.runner import run_mteb_tasks
+from embedboard.runners.store.results_store import ResultsStore
 from embedboard.tasks.suites import get_suite
 
 

@@ -11,8 +11,8 @@ from mteb.models.model_meta import ModelMeta
 from mteb.results import TaskResult
 
 from embedboard.models.registry import get_card, load_adapter
-from embedboard.runners.mteb_runner import run_mteb_tasks
-from embedboard.runners.results_store import ResultsStore, experiment_name
+from embedboard.runners.mteb.runner import run_mteb_tasks
+from embedboard.runners.store.results_store import ResultsStore, experiment_name
 from embedboard.tasks.suites import get_suite
 
 

@@ -11,9 +11,9 @@ import pytest
 from embedboard.errors import EmbedboardError
 from embedboard.file_hashes import folder_sha256
 from embedboard.models.registry import get_card, load_adapter
-from embedboard.runners.data_source import check_mirror, locate
-from embedboard.runners.mteb_runner import run_mteb_tasks
-from embedboard.runners.results_store import ResultsStore
+from embedboard.runners.data.data_source import check_mirror, locate
+from embedboard.runners.mteb.runner import run_mteb_tasks
+from embedboard.runners.store.results_store import ResultsStore
 from embedboard.tasks.suites import get_suite
 
 

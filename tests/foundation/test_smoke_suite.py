@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from embedboard.runners.data_source import locate
+from embedboard.runners.data.data_source import locate
 from embedboard.tasks.suites import get_suite
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from embedboard.reports.cli import main
+from embedboard.cli.report import main
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from embedboard.reports.cli import cmd_regress, cmd_report, register
+from embedboard.cli.report import cmd_regress, cmd_report, register
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -37,7 +37,7 @@ def test_help_texts(command, capsys):
 
 
 def test_main_cli_registers_reports():
-    cli = pytest.importorskip("embedboard.cli")
+    cli = pytest.importorskip("embedboard.cli.main")
     args = cli.build_parser().parse_args(["regress", "--baseline", "a", "--candidate", "b"])
     assert args.func is cmd_regress
 
@@ -47,7 +47,7 @@ def test_report_never_imports_torch(reference):
     import sys
 
     code = (
-        "import sys; from embedboard.reports.cli import main; "
+        "import sys; from embedboard.cli.report import main; "
         f"main(['report', '--suite', 'mteb-eng-v2', '--results', {str(reference)!r}]); "
         "assert 'torch' not in sys.modules, 'reports imported torch'"
     )

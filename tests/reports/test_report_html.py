@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 from mteb.benchmarks._create_table import _borda_rank_from_long
 
+from embedboard.cli.report import main
 from embedboard.reports.borda import borda_ranks
-from embedboard.reports.cli import main
 from embedboard.reports.loading import discover
 from embedboard.reports.render import render
 from embedboard.reports.suites import resolve_suite

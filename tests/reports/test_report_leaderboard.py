@@ -6,7 +6,7 @@ import csv
 import io
 import re
 
-from embedboard.reports.cli import main
+from embedboard.cli.report import main
 from embedboard.reports.loading import discover
 from embedboard.reports.render import render
 from embedboard.reports.suites import resolve_suite

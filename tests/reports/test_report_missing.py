@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from embedboard.reports.cli import main
+from embedboard.cli.report import main
 from embedboard.reports.loading import discover
 from embedboard.reports.suites import resolve_suite
 from embedboard.reports.tables import leaderboard, model_entries

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from embedboard.cli.report import main
 from embedboard.errors import EmbedboardError
-from embedboard.reports.cli import main
 from embedboard.reports.loading import discover
 from embedboard.reports.mrl import build_curve, drop_table, model_dims, native_dim
 from embedboard.reports.suites import resolve_suite

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
+from embedboard.cli.report import main
 from embedboard.errors import EmbedboardError
-from embedboard.reports.cli import main
 from embedboard.reports.loading import discover
 from embedboard.reports.suites import resolve_suite
 from embedboard.reports.tables import details, leaderboard, model_entries
@@ -46,7 +46,7 @@ def test_unknown_profile_is_one_line_naming_the_known_ones(reference, capsys):
 
 
 def test_profile_is_in_help():
-    out = subprocess.run([sys.executable, "-m", "embedboard.reports.cli", "report", "--help"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-m", "embedboard.cli.report", "report", "--help"], capture_output=True, text=True, check=True).stdout
     assert "--profile NAME" in out and "cmteb-legacy" in out
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from embedboard.cli.report import main
 from embedboard.errors import EmbedboardError
-from embedboard.reports.cli import main
 from embedboard.reports.readme import marked_suites, replace_section
 
 README = """# Project

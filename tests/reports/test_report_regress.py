@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embedboard.reports.cli import main
+from embedboard.cli.report import main
 from embedboard.reports.regress import Thresholds, compare
 from embedboard.reports.suites import resolve_suite
 

@@ -31,7 +31,7 @@ class InProcessPool:
         self.layout = f"in-process x{len(adapters)}"
 
     def results(self, shards):  # noqa: ANN001, ANN201
-        from embedboard.runners.workers import encode_shard
+        from embedboard.runners.scale.workers import encode_shard
 
         for number, shard in enumerate(shards):
             if self.stop_after is not None and number == self.stop_after:

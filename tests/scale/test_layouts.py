@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 from embedboard.models.registry import get_card, load_adapter
-from embedboard.runners.mteb_runner import run_mteb_tasks
-from embedboard.runners.scale_out import make_plan
-from embedboard.runners.workers import fill_cache
+from embedboard.runners.mteb.runner import run_mteb_tasks
+from embedboard.runners.scale.scale_out import make_plan
+from embedboard.runners.scale.workers import fill_cache
 from embedboard.tasks.suites import get_suite
 from tests.conftest import MIRROR
 from tests.scale.conftest import cache_rows
@@ -95,7 +95,7 @@ def test_two_local_workers_through_the_cli_match_one_process_to_the_bit(single, 
 
 
 def test_ray_cluster_with_a_worker_lost_mid_run_matches_one_process_to_the_bit(single, ray_cluster, tmp_path):
-    from embedboard.runners.ray_workers import RayPool
+    from embedboard.runners.scale.ray_workers import RayPool
 
     ray, home = ray_cluster
     reference_cache, reference_scores = single

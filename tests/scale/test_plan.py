@@ -9,10 +9,10 @@ import pytest
 
 from embedboard.errors import EmbedboardError
 from embedboard.models.protocol import TaskContext
-from embedboard.runners.mteb_runner import run_mteb_tasks
-from embedboard.runners.plan import Chunk, cut_shards, eta_seconds
-from embedboard.runners.scale_out import make_plan
-from embedboard.runners.workers import fill_cache
+from embedboard.runners.mteb.runner import run_mteb_tasks
+from embedboard.runners.scale.plan import Chunk, cut_shards, eta_seconds
+from embedboard.runners.scale.scale_out import make_plan
+from embedboard.runners.scale.workers import fill_cache
 from embedboard.tasks.suites import get_suite
 from tests.conftest import MIRROR
 from tests.scale.conftest import InProcessPool, cache_rows, tiny_encoder
@@ -117,7 +117,7 @@ def test_plan_command_prints_tasks_texts_tokens_cached_and_eta(tiny_st_dir, tmp_
 
 
 def test_worker_flags_fail_early_with_the_fix(capsys):
-    from embedboard.cli import main
+    from embedboard.cli.main import main
 
     cases = [
         (["--suite", "smoke", "--workers", "0"], "--workers 0: give at least 1"),

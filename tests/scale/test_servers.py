@@ -6,9 +6,9 @@ import pytest
 
 from embedboard.models.api_client import RetryPolicy
 from embedboard.models.registry import get_card, load_adapter
-from embedboard.runners.mteb_runner import run_mteb_tasks
-from embedboard.runners.scale_out import make_plan
-from embedboard.runners.workers import ServerPool, fill_cache
+from embedboard.runners.mteb.runner import run_mteb_tasks
+from embedboard.runners.scale.scale_out import make_plan
+from embedboard.runners.scale.workers import ServerPool, fill_cache
 from embedboard.tasks.suites import get_suite
 from tests.api.fake_embedding_server import TEST_KEY, FakeEmbeddingServer
 from tests.conftest import MIRROR

@@ -6,7 +6,7 @@ import pytest
 
 from embedboard.errors import EmbedboardError
 from embedboard.models import torch_runtime
-from embedboard.runners.scale_out import threads_per_worker
+from embedboard.runners.scale.scale_out import threads_per_worker
 
 
 @pytest.mark.parametrize("load, expected", [(0.0, 4), (1.2, 3), (3.6, 1), (12.0, 1)])

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from embedboard.runners.items import extract_items
+from embedboard.runners.store.items import extract_items
 
 
 def _task(task_type: str, main_score: str) -> SimpleNamespace:

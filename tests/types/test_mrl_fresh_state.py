@@ -18,9 +18,9 @@ import pytest
 from embedboard.models.mrl import TruncatedEncoder
 from embedboard.models.mteb_bridge import MtebEncoder
 from embedboard.models.registry import get_card, load_adapter
-from embedboard.runners import task_rng
-from embedboard.runners.mteb_runner import run_mteb_tasks
-from embedboard.runners.results_store import ResultsStore
+from embedboard.runners.mteb import task_rng
+from embedboard.runners.mteb.runner import run_mteb_tasks
+from embedboard.runners.store.results_store import ResultsStore
 from embedboard.tasks.suites import get_suite
 from tests.types.mirrors import TASK_FOLDERS
 

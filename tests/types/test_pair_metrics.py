@@ -10,7 +10,7 @@ import pytest
 
 from embedboard.reports.bootstrap import load_items, paired_bootstrap
 from embedboard.reports.pair_metrics import FUNCTIONS, PairStatistic
-from embedboard.runners.type_items import PAIR_SCORE_KEYS
+from embedboard.runners.store.type_items import PAIR_SCORE_KEYS
 
 
 def _pairs(seed: int, n: int = 300, signal: float = 0.8) -> np.ndarray:

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from embedboard.reports.bootstrap import items_path, load_items
-from embedboard.runners.results_store import ResultsStore
+from embedboard.runners.store.results_store import ResultsStore
 from tests.types.mirrors import TASK_FOLDERS
 
 REAL_SUBSETS = {
@@ -68,7 +68,7 @@ def runs(built_mirror: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     from threadpoolctl import threadpool_limits
 
     from embedboard.models.registry import get_card, load_adapter
-    from embedboard.runners.mteb_runner import run_mteb_tasks
+    from embedboard.runners.mteb.runner import run_mteb_tasks
     from embedboard.tasks.suites import get_suite
     from tests.types.test_mrl_fresh_state import TASK as FAST_CLUSTERING
     from tests.types.test_mrl_fresh_state import fresh_task
@@ -132,7 +132,7 @@ def test_pair_items_rebuild_max_ap(runs):
 
 @pytest.mark.slow
 def test_regress_finds_dim_8_a_significant_drop_on_every_type(runs, capsys):
-    from embedboard.cli import main
+    from embedboard.cli.main import main
     from embedboard.reports.regress import compare
 
     comparison = compare(runs["folders"][None], runs["folders"][8])

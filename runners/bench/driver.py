@@ -13,7 +13,7 @@ do not: the load average is recorded next to them). Model loading is timed separ
 Then: exact top-k over a synthetic 1M x 384 corpus on disk (peak RSS), and API client
 concurrency against the loopback fake server with a fixed per-request latency.
 
-Writes `reports/bench/<UTC timestamp>.json` and `.md` and prints the Markdown.
+Writes `results/bench/<UTC timestamp>.json` and `.md` and prints the Markdown.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from typing import Any
 
 from embedboard.atomic import atomic_write_json, atomic_write_text
 from embedboard.errors import EmbedboardError
-from embedboard.runners import bench_scale
-from embedboard.runners.bench_report import render_markdown, summarize
+from embedboard.runners.bench import scale_cases as bench_scale
+from embedboard.runners.bench.report import render_markdown, summarize
 
 VARIANTS = ("plain", "cold", "warm", "mrl")
 MRL_DIMS = "384,256,128,64"
@@ -44,7 +44,7 @@ def _child(case: str, out: Path, log: Path, *extra: str, env: dict[str, str] | N
     """Run one case in a fresh interpreter (`env` added to ours); its JSON, or an error quoting its log's tail."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
            **(env or {})}
-    command = [sys.executable, "-m", "embedboard.runners.bench_cases", case, "--out", str(out), *extra]
+    command = [sys.executable, "-m", "embedboard.runners.bench.cases", case, "--out", str(out), *extra]
     load_before = os.getloadavg()[0]
     with open(log, "ab") as sink:
         code = subprocess.call(command, env=env, stdout=sink, stderr=subprocess.STDOUT)

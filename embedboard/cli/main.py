@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from embedboard.cli.servers import add_commands as add_server_commands
+from embedboard.cli.servers import add_model_source_args, auto_probe
 from embedboard.errors import EmbedboardError
 from embedboard.failures import OneLineParser, debug_requested, run_reporting_failures
-from embedboard.server_cli import add_commands as add_server_commands
-from embedboard.server_cli import add_model_source_args, auto_probe
 
 DEFAULT_RESULTS = "results"
 DEFAULT_CACHE = os.environ.get("EMBEDBOARD_CACHE_DIR", str(Path.home() / ".cache" / "embedboard" / "embeddings"))
@@ -99,7 +99,7 @@ def add_eval(subparsers: Any) -> None:
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars (ours and the libraries')")
     add_model_source_args(p)
-    from embedboard.scale_cli import add_scale_options
+    from embedboard.cli.plan import add_scale_options
 
     add_scale_options(p)
     p.set_defaults(func=cmd_eval)
@@ -107,7 +107,7 @@ def add_eval(subparsers: Any) -> None:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from embedboard import preflight
-    from embedboard.runners.data_source import check_mirror, default_data_dir
+    from embedboard.runners.data.data_source import check_mirror, default_data_dir
     from embedboard.tasks.suites import filter_task_types, get_suite, resolve_tasks
 
     args.tasks, args.task_types = _flat(args.tasks), _flat(args.task_types)
@@ -125,7 +125,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     card = card_from_args(args)
     if args.dims:
         card.check_dims(args.dims)
-    from embedboard.scale_cli import prefill_if_asked, scale_options
+    from embedboard.cli.plan import prefill_if_asked, scale_options
 
     scale = scale_options(args, bright=suite is not None and suite.runner == "bright")
     model_from_hub = preflight.check_eval(args, card)
@@ -136,7 +136,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     tasks = filter_task_types(tasks, args.task_types)
     check_mirror(tasks, data_dir, suite.name if suite else "SUITE")
 
-    from embedboard.runners.mteb_runner import finished_runs, run_mteb_tasks
+    from embedboard.runners.mteb.runner import finished_runs, run_mteb_tasks
 
     done_already = finished_runs(card, tasks, args.results, args.dims, args.overwrite, instructions=args.instructions,
                                  data_dir=data_dir, suite_name=suite.name if suite else "SUITE")
@@ -207,7 +207,7 @@ def _eval_bright(args: argparse.Namespace, card: Any, suite: Any, data_dir: str 
         bright = importlib.import_module("embedboard.runners.bright")
     except ImportError as err:
         raise EmbedboardError(f"The BRIGHT runner is not installed: {err}") from err
-    from embedboard.runners.results_store import ResultsStore
+    from embedboard.runners.store.results_store import ResultsStore
 
     encoder = _load_encoder(args, card)
     domains = args.tasks or list(suite.domains)
@@ -275,7 +275,7 @@ def add_data(subparsers: Any) -> None:
 
 
 def cmd_data_pull(args: argparse.Namespace) -> int:
-    from embedboard.runners.data_source import pull
+    from embedboard.runners.data.data_source import pull
     from embedboard.tasks.suites import BRIGHT_HF_PATH, get_suite
 
     suite = get_suite(args.suite)
@@ -303,11 +303,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_listings(subparsers)
     add_data(subparsers)
     add_server_commands(subparsers)
-    from embedboard.scale_cli import add_plan
+    from embedboard.cli.plan import add_plan
 
     add_plan(subparsers)
     try:
-        from embedboard.reports.cli import register as register_reports
+        from embedboard.cli.report import register as register_reports
     except ImportError:
         register_reports = None
     if register_reports is not None:

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from embedboard.errors import EmbedboardError
-from embedboard.runners.plan import EncodePlan, build_plan, record_requests
-from embedboard.runners.results_store import ResultsStore
-from embedboard.runners.workers import FillReport, LocalPool, ServerPool, fill_cache
+from embedboard.runners.scale.plan import EncodePlan, build_plan, record_requests
+from embedboard.runners.scale.workers import FillReport, LocalPool, ServerPool, fill_cache
+from embedboard.runners.store.results_store import ResultsStore
 
 
 @dataclass
@@ -54,7 +54,7 @@ def make_pool(options: ScaleOptions, card: Any, adapter_kwargs: dict[str, Any]) 
     devices = options.devices or ["cpu"]
     gpu = any(d.startswith("cuda") for d in devices)
     if options.ray is not None:
-        from embedboard.runners.ray_workers import RayPool, connect
+        from embedboard.runners.scale.ray_workers import RayPool, connect
 
         connect(options.ray or None, num_cpus=None)
         if not options.workers:

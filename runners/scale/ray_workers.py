@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from embedboard.errors import EmbedboardError
-from embedboard.runners.plan import Shard
-from embedboard.runners.workers import ShardResult, encode_shard, worker_name
+from embedboard.runners.scale.plan import Shard
+from embedboard.runners.scale.workers import ShardResult, encode_shard, worker_name
 
 RETRIES = 3
 

@@ -84,7 +84,7 @@ class ResultsStore:
 
     def write_run_settings(self, task_name: str, scores: dict[str, Any], encode_kwargs: dict[str, Any] | None) -> Path:
         """mteb's `run_settings.jsonl` rows for this task, merged into the folder's file."""
-        from embedboard.runners.run_settings import run_settings_rows, write_run_settings
+        from embedboard.runners.mteb.run_settings import run_settings_rows, write_run_settings
 
         return write_run_settings(self.folder, run_settings_rows(task_name, scores, encode_kwargs))
 

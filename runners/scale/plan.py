@@ -1,6 +1,6 @@
 """The encode plan: every vector a suite needs that the cache lacks, cut into shards for workers.
 
-Scoring stays single-process in mteb (`runners/mteb_runner.py`), from the cache. Before it,
+Scoring stays single-process in mteb (`runners/mteb/runner.py`), from the cache. Before it,
 the plan asks: which (text, side, instruction) entries will mteb request, and which are not
 cached yet? It finds out by running mteb's own evaluation once per task with a *recording*
 encoder that returns throw-away vectors, so the inputs are exactly what the scoring run
@@ -148,9 +148,9 @@ def record_requests(card: Any, tasks: list[Any], data_dir: str | None, suite_nam
     import mteb
 
     from embedboard.models.mteb_bridge import MtebEncoder
-    from embedboard.runners.data_source import locate
-    from embedboard.runners.label_access import read_labels_once
-    from embedboard.runners.mteb_runner import _explained, _quiet_libraries
+    from embedboard.runners.data.data_source import locate
+    from embedboard.runners.mteb.label_access import read_labels_once
+    from embedboard.runners.mteb.runner import _explained, _quiet_libraries
 
     _quiet_libraries()
     logging.getLogger("mteb").setLevel(logging.CRITICAL)  # scoring random vectors may warn

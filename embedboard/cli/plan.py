@@ -32,7 +32,7 @@ def add_scale_options(p: argparse.ArgumentParser) -> None:
 
 def scale_options(args: argparse.Namespace, *, bright: bool = False) -> Any:
     """ScaleOptions from the flags; the driver's own adapter keeps the first device / server."""
-    from embedboard.runners.scale_out import ScaleOptions
+    from embedboard.runners.scale.scale_out import ScaleOptions
 
     devices = [d for d in _csv(getattr(args, "device", None)) if d != "auto"]
     bases = _csv(getattr(args, "api_base", None))
@@ -63,7 +63,7 @@ def prefill_if_asked(args: argparse.Namespace, options: Any, encoder: Any, tasks
     """Fill the cache with workers when the flags ask for them; what the run record adds."""
     if not options.active:
         return {}
-    from embedboard.runners.scale_out import prefill
+    from embedboard.runners.scale.scale_out import prefill
 
     report = prefill(encoder, tasks, options, worker_kwargs(args), data_dir=data_dir, suite_name=suite_name,
                      results_root=args.results, dims=args.dims, overwrite=args.overwrite)
@@ -77,7 +77,7 @@ def add_plan(subparsers: Any) -> None:
         description="List per task the unique inputs the model must still encode, cut them into shards, and "
         "estimate the time from a throughput measured on a small sample (or --throughput).",
     )
-    from embedboard.cli import DEFAULT_CACHE, DEFAULT_RESULTS
+    from embedboard.cli.main import DEFAULT_CACHE, DEFAULT_RESULTS
 
     p.add_argument("--model", required=True)
     p.add_argument("--suite")
@@ -102,11 +102,11 @@ def add_plan(subparsers: Any) -> None:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from embedboard.cli import _load_encoder
+    from embedboard.cli.main import _load_encoder
     from embedboard.models.registry import get_card
-    from embedboard.runners.data_source import check_mirror, default_data_dir
-    from embedboard.runners.plan import describe_plan, measure_throughput
-    from embedboard.runners.scale_out import make_plan
+    from embedboard.runners.data.data_source import check_mirror, default_data_dir
+    from embedboard.runners.scale.plan import describe_plan, measure_throughput
+    from embedboard.runners.scale.scale_out import make_plan
     from embedboard.tasks.suites import get_suite, resolve_tasks
 
     if not args.suite and not args.tasks:

@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from embedboard.runners import type_items
+from embedboard.runners.store import type_items
 
 PAIR_TYPES = {"STS"}
 QUERY_TYPES = {"Retrieval", "Reranking"}

@@ -1,9 +1,9 @@
-"""One measured bench variant, run in its own process: `python -m embedboard.runners.bench_cases CASE ...`.
+"""One measured bench variant, run in its own process: `python -m embedboard.runners.bench.cases CASE ...`.
 
 A process per variant (and per task) makes peak RSS a per-variant number
 (`getrusage(RUSAGE_SELF)`) and keeps one variant's warm caches, threads and allocator
 state from flattering the next. Each case writes one JSON object to `--out`; the parent
-(`runners/bench.py`) interleaves the variants task by task, so machine load drifts over
+(`runners/bench/driver.py`) interleaves the variants task by task, so machine load drifts over
 all of them alike, and compares.
 """
 
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from embedboard.atomic import atomic_write_json
-from embedboard.runners import bench_scale
+from embedboard.runners.bench import scale_cases as bench_scale
 
 MODEL = "all-MiniLM-L6-v2"
 
@@ -61,7 +61,7 @@ def case_prefetch(args: argparse.Namespace) -> dict[str, Any]:
     import sentence_transformers
     import torch
 
-    from embedboard.runners.data_source import locate
+    from embedboard.runners.data.data_source import locate
 
     names = []
     for task in _tasks(args.tasks or None):
@@ -80,8 +80,8 @@ def case_plain(args: argparse.Namespace) -> dict[str, Any]:
     from mteb.models.sentence_transformer_wrapper import SentenceTransformerEncoderWrapper
     from sentence_transformers import SentenceTransformer
 
-    from embedboard.runners.data_source import locate
-    from embedboard.runners.mteb_runner import _quiet_libraries
+    from embedboard.runners.data.data_source import locate
+    from embedboard.runners.mteb.runner import _quiet_libraries
 
     _quiet_libraries()
     started = time.perf_counter()
@@ -120,7 +120,7 @@ class _Counting:
 def case_embedboard(args: argparse.Namespace) -> dict[str, Any]:
     """(b) cold, (c) warm, (d) MRL: `embedboard eval` minus argument parsing, one task at a time."""
     from embedboard.models.registry import get_card, load_adapter
-    from embedboard.runners.mteb_runner import run_mteb_tasks
+    from embedboard.runners.mteb.runner import run_mteb_tasks
 
     started = time.perf_counter()
     adapter = load_adapter(get_card(MODEL), device="cpu", cache_dir=args.cache_dir, show_progress=False)
@@ -153,7 +153,7 @@ def case_embedboard(args: argparse.Namespace) -> dict[str, Any]:
 
 def case_topk(args: argparse.Namespace) -> dict[str, Any]:
     """Synthetic corpus streamed to a file, then exact chunked top-k; peak RSS is the point."""
-    from embedboard.runners.topk import VectorSpill, chunked_topk
+    from embedboard.runners.mteb.topk import VectorSpill, chunked_topk
 
     rng = np.random.default_rng(0)
     rows, dim, k = args.rows, args.dim, 100

@@ -32,7 +32,7 @@ OVERHEAD_TARGET = 0.10
 def _texts(tasks: list[str], data_dir: str, limit: int) -> list[str]:
     """The unique texts the first task(s) send, in mteb's order (through the recording pass)."""
     from embedboard.models.registry import get_card
-    from embedboard.runners.plan import record_requests
+    from embedboard.runners.scale.plan import record_requests
     from embedboard.tasks.suites import get_suite
 
     recorded = record_requests(get_card(MODEL), get_suite("smoke").mteb_tasks(tasks), data_dir, "smoke")
@@ -74,8 +74,8 @@ def _cache_digest(folder: Path) -> tuple[int, str]:
 
 def case_scaleout(args: argparse.Namespace) -> dict[str, Any]:
     from embedboard.models.registry import get_card, load_adapter
-    from embedboard.runners.mteb_runner import run_mteb_tasks
-    from embedboard.runners.scale_out import ScaleOptions, prefill
+    from embedboard.runners.mteb.runner import run_mteb_tasks
+    from embedboard.runners.scale.scale_out import ScaleOptions, prefill
     from embedboard.tasks.suites import get_suite
 
     layout, cache, results = args.layout, Path(args.cache_dir), args.results

@@ -21,15 +21,15 @@ from typing import Any
 from embedboard.errors import EmbedboardError
 from embedboard.models.mrl import TruncatedEncoder
 from embedboard.models.mteb_bridge import MtebEncoder, task_context
-from embedboard.runners.data_source import locate
-from embedboard.runners.items import extract_items
-from embedboard.runners.label_access import read_labels_once
-from embedboard.runners.mirror_cache import datasets_cache_for
-from embedboard.runners.mirror_check import damaged_mirror_error
-from embedboard.runners.results_store import ResultsStore, experiment_kwargs
-from embedboard.runners.reuse import check_reuse, settings_fingerprint
-from embedboard.runners.run_record import build_run_record
-from embedboard.runners.task_rng import capture, reseed, restore
+from embedboard.runners.data.data_source import locate
+from embedboard.runners.data.mirror_cache import datasets_cache_for
+from embedboard.runners.data.mirror_check import damaged_mirror_error
+from embedboard.runners.mteb.label_access import read_labels_once
+from embedboard.runners.mteb.task_rng import capture, reseed, restore
+from embedboard.runners.store.items import extract_items
+from embedboard.runners.store.results_store import ResultsStore, experiment_kwargs
+from embedboard.runners.store.reuse import check_reuse, settings_fingerprint
+from embedboard.runners.store.run_record import build_run_record
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""`embedboard report` and `embedboard regress`: registered on the main parser by embedboard/cli.py."""
+"""`embedboard report` and `embedboard regress`: registered on the main parser by embedboard/cli/main.py."""
 
 from __future__ import annotations
 
@@ -205,7 +205,7 @@ def cmd_regress(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry (`python -m embedboard.reports.cli report ...`), exit codes as embedboard's."""
+    """Stand-alone entry (`python -m embedboard.cli.report report ...`), exit codes as embedboard's."""
     parser = argparse.ArgumentParser(prog="embedboard")
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)

@@ -9,7 +9,7 @@ a killed run keeps every finished shard and the next run plans only what is miss
   processes with the cores split between them.
 - `ServerPool`: one thread per OpenAI-compatible server; each pulls the next shard when it
   is free, so a faster server takes more of them.
-- `RayPool` (`runners/ray_workers.py`): actors on a Ray cluster.
+- `RayPool` (`runners/scale/ray_workers.py`): actors on a Ray cluster.
 
 A worker is an ordinary adapter built from the driver's card with no cache of its own; it
 encodes a chunk through the public `encode` protocol, which on a chunk of unique inputs is
@@ -33,7 +33,7 @@ import numpy as np
 
 from embedboard.errors import EmbedboardError
 from embedboard.models.embedding_cache import entry_key
-from embedboard.runners.plan import EncodePlan, Shard
+from embedboard.runners.scale.plan import EncodePlan, Shard
 
 
 @dataclass
