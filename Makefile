@@ -34,6 +34,7 @@ test-fast:  ## seconds: no real-model tests
 
 lint:
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 report:  ## regenerate every marked leaderboard table in README.md from results/
 	$(BIN)/embedboard report --readme README.md --all-marked --results $(RESULTS)

@@ -16,7 +16,9 @@ from typing import Any, NoReturn
 from embedboard.errors import EmbedboardError
 
 USAGE_ERROR = 2
-BROKEN_PIPE = 141  # what a shell reports for a program ended by SIGPIPE (`embedboard models | head`)
+BROKEN_PIPE = (
+    141  # what a shell reports for a program ended by SIGPIPE (`embedboard models | head`)
+)
 
 # OS errors a user causes (and fixes) with a folder, a disk or a permission, never a bug.
 _OS_FIXES = {
@@ -77,7 +79,9 @@ def run_reporting_failures(command: Callable[[Any], int | None], args: Any, debu
         print(f"embedboard: error: {err}", file=sys.stderr)
         return USAGE_ERROR
     except KeyboardInterrupt:
-        print("embedboard: interrupted; finished tasks are saved, re-run to resume.", file=sys.stderr)
+        print(
+            "embedboard: interrupted; finished tasks are saved, re-run to resume.", file=sys.stderr
+        )
         return 130
     except BrokenPipeError:
         _quiet_stdout()

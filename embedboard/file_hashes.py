@@ -48,7 +48,9 @@ class _Memo:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(path, timeout=60)
-            self.conn.execute("CREATE TABLE IF NOT EXISTS hashes (stat_key TEXT PRIMARY KEY, sha256 TEXT NOT NULL)")
+            self.conn.execute(
+                "CREATE TABLE IF NOT EXISTS hashes (stat_key TEXT PRIMARY KEY, sha256 TEXT NOT NULL)"
+            )
         except (OSError, sqlite3.Error):
             self.conn = None
 
@@ -88,7 +90,8 @@ def file_sha256(path: Path, memo: _Memo | None = None) -> str:
 def folder_files(folder: Path) -> list[Path]:
     """Every regular file under `folder`, in a stable order (hidden tool folders such as .git excluded)."""
     return sorted(
-        p for p in folder.rglob("*")
+        p
+        for p in folder.rglob("*")
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     )
 
@@ -100,7 +103,9 @@ def folder_sha256(folder: Path, files: Iterable[Path] | None = None) -> str:
     memo = _Memo(memo_path())
     try:
         for path in files if files is not None else folder_files(folder):
-            digest.update(f"{path.relative_to(folder).as_posix()}\0{file_sha256(path, memo)}\n".encode())
+            digest.update(
+                f"{path.relative_to(folder).as_posix()}\0{file_sha256(path, memo)}\n".encode()
+            )
     finally:
         memo.close()
     return digest.hexdigest()

@@ -36,7 +36,9 @@ def check_writable_folder(path: str | os.PathLike[str], flag: str) -> Path:
     """Create `path` if needed and prove a file can be written there (the test file is removed)."""
     folder = Path(path).expanduser()
     if folder.exists() and not folder.is_dir():
-        raise EmbedboardError(f"{flag} {folder} is a file, not a folder; pass a folder (it is created if missing).")
+        raise EmbedboardError(
+            f"{flag} {folder} is a file, not a folder; pass a folder (it is created if missing)."
+        )
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -135,7 +137,9 @@ def data_from_hub(tasks: Iterable[Any], data_dir: str | None) -> list[str]:
     from embedboard.runners.data.data_source import mirror_folder
 
     paths = [t.metadata.dataset["path"] for t in tasks]
-    return [f"dataset {p}" for p in paths if not data_dir or not mirror_folder(data_dir, p).is_dir()]
+    return [
+        f"dataset {p}" for p in paths if not data_dir or not mirror_folder(data_dir, p).is_dir()
+    ]
 
 
 def check_eval(args: Any, card: Any) -> list[str]:

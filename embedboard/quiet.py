@@ -11,7 +11,9 @@ import sys
 
 
 def silence_library_progress() -> None:
-    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"  # huggingface_hub, and transformers' bars follow it
+    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = (
+        "1"  # huggingface_hub, and transformers' bars follow it
+    )
     os.environ["HF_DATASETS_DISABLE_PROGRESS_BARS"] = "1"
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     if "huggingface_hub" in sys.modules:

@@ -12,7 +12,7 @@ from embedboard.errors import EmbedboardError
 
 
 def yaml_problem(err: yaml.YAMLError, path: Path | str) -> str:
-    """"FILE, line L, column C: PROBLEM" for a PyYAML error."""
+    """ "FILE, line L, column C: PROBLEM" for a PyYAML error."""
     mark = getattr(err, "problem_mark", None)
     where = f"{path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(path)
     problem = getattr(err, "problem", None) or str(err).splitlines()[0]
@@ -26,8 +26,12 @@ def read_yaml(path: Path | str, what: str = "") -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        raise EmbedboardError(f"{label} cannot be read ({getattr(err, 'strerror', None) or err}).") from err
+        raise EmbedboardError(
+            f"{label} cannot be read ({getattr(err, 'strerror', None) or err})."
+        ) from err
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as err:
-        raise EmbedboardError(f"{what + ' ' if what else ''}{yaml_problem(err, path)}; not valid YAML, fix the file.") from err
+        raise EmbedboardError(
+            f"{what + ' ' if what else ''}{yaml_problem(err, path)}; not valid YAML, fix the file."
+        ) from err

@@ -56,10 +56,16 @@ def card_for_api(
     """
     parts = urlsplit(api_base)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise EmbedboardError(f"--api-base must be an http(s) URL such as http://127.0.0.1:8000/v1, got {api_base!r}.")
+        raise EmbedboardError(
+            f"--api-base must be an http(s) URL such as http://127.0.0.1:8000/v1, got {api_base!r}."
+        )
     if dim is not None and dim <= 0:
         raise EmbedboardError(f"--dim must be positive, got {dim}.")
-    hub_id = api_model if looks_like_hub_id(api_model) else f"served/{_SAFE.sub('-', api_model).strip('-.') or 'model'}"
+    hub_id = (
+        api_model
+        if looks_like_hub_id(api_model)
+        else f"served/{_SAFE.sub('-', api_model).strip('-.') or 'model'}"
+    )
     options: dict[str, Any] = {"api_base": api_base.rstrip("/")}
     if api_key_env:
         options["api_key_env"] = api_key_env
@@ -100,4 +106,3 @@ def announce(card: ModelCard, model: Any) -> None:
         f"instructions {instructions}{extra}",
         file=sys.stderr,
     )
-

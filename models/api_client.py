@@ -111,14 +111,22 @@ class ApiClient:
         last: _Failure | None = None
         for attempt in range(self.policy.max_retries + 1):
             if attempt:
-                pause = last.retry_after if last and last.retry_after is not None else self.policy.backoff(attempt - 1)
+                pause = (
+                    last.retry_after
+                    if last and last.retry_after is not None
+                    else self.policy.backoff(attempt - 1)
+                )
                 self.record("retries", 1)
                 reason = last.reason if last else "?"
                 logger.warning(
-                    self._scrub(f"POST {self.url}: {reason}; retry {attempt}/{self.policy.max_retries} in {pause:.2f}s")
+                    self._scrub(
+                        f"POST {self.url}: {reason}; retry {attempt}/{self.policy.max_retries} in {pause:.2f}s"
+                    )
                 )
                 if self._abort.wait(pause):  # sleeps `pause`, or wakes when a sibling gave up
-                    raise EmbedboardError("Stopped retrying: another request of this batch already gave up.")
+                    raise EmbedboardError(
+                        "Stopped retrying: another request of this batch already gave up."
+                    )
             outcome = self._attempt(payload, parse)
             if not isinstance(outcome, _Failure):
                 return outcome
@@ -138,7 +146,9 @@ class ApiClient:
         except _RETRYABLE_EXCEPTIONS as err:
             return _Failure(f"{type(err).__name__} ({self._scrub(str(err))[:200]})")
         except requests.exceptions.RequestException as err:
-            raise EmbedboardError(self._scrub(f"POST {self.url} could not be sent: {type(err).__name__}: {err}")) from None
+            raise EmbedboardError(
+                self._scrub(f"POST {self.url} could not be sent: {type(err).__name__}: {err}")
+            ) from None
         if response.status_code in RETRY_STATUSES or response.status_code >= 500:
             return _Failure(f"HTTP {response.status_code}", _retry_after(response))
         if response.status_code >= 400:
@@ -158,10 +168,14 @@ class ApiClient:
         except MalformedResponse as err:
             return _Failure(f"malformed response ({self._scrub(str(err))[:300]})")
         except WrongResponse as err:  # asking again gives the same answer: stop at once
-            raise EmbedboardError(self._scrub(f"{self.url} ({_model_of(payload)}): {err}")) from None
+            raise EmbedboardError(
+                self._scrub(f"{self.url} ({_model_of(payload)}): {err}")
+            ) from None
 
     # ---- many requests ---------------------------------------------------------------------
-    def map(self, payloads: Sequence[dict[str, Any]], parse: Sequence[Callable[[Any], T]]) -> list[T]:
+    def map(
+        self, payloads: Sequence[dict[str, Any]], parse: Sequence[Callable[[Any], T]]
+    ) -> list[T]:
         """`post` every payload with at most `concurrency` in flight; results in payload order.
 
         The first request that gives up cancels the ones not yet started and is re-raised.
@@ -174,7 +188,10 @@ class ApiClient:
         self._abort.clear()
         pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="embed-api")
         try:
-            futures = {pool.submit(self.post, p, f): i for i, (p, f) in enumerate(zip(payloads, parse, strict=True))}
+            futures = {
+                pool.submit(self.post, p, f): i
+                for i, (p, f) in enumerate(zip(payloads, parse, strict=True))
+            }
             done, _ = wait(futures, return_when=FIRST_EXCEPTION)
             for future in done:
                 if future.exception() is not None:
@@ -195,7 +212,9 @@ class ApiClient:
         if session is None:
             session = requests.Session()
             auth = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
-            session.headers.update({**auth, "Content-Type": "application/json", **self.extra_headers})
+            session.headers.update(
+                {**auth, "Content-Type": "application/json", **self.extra_headers}
+            )
             self._local.session = session
         return session
 
@@ -223,7 +242,15 @@ def _model_of(payload: dict[str, Any]) -> str:
     return f"model {model!r}" if model else "no model name sent"
 
 
-_LENGTH_WORDS = ("too long", "maximum context", "max_length", "maximum length", "token", "exceed", "truncat")
+_LENGTH_WORDS = (
+    "too long",
+    "maximum context",
+    "max_length",
+    "maximum length",
+    "token",
+    "exceed",
+    "truncat",
+)
 
 
 def _hint(status: int, body: str = "") -> str:

@@ -54,7 +54,13 @@ def spellings(key: str) -> list[str]:
     """Every form in which `key` may show up in a library's message, longest first."""
     if not key:
         return []
-    forms = {key, key.strip(), repr(key)[1:-1], json.dumps(key)[1:-1], urllib.parse.quote(key, safe="")}
+    forms = {
+        key,
+        key.strip(),
+        repr(key)[1:-1],
+        json.dumps(key)[1:-1],
+        urllib.parse.quote(key, safe=""),
+    }
     stripped = key.strip()
     if stripped:
         forms |= {repr(stripped)[1:-1], urllib.parse.quote(stripped, safe="")}

@@ -75,7 +75,11 @@ class TokenCounter:
         if self._tiktoken is not None:
             return len(self._tiktoken.encode(text, disallowed_special=()))
         if self._hf is not None:
-            return len(self._hf(text, add_special_tokens=True, truncation=False, verbose=False)["input_ids"])
+            return len(
+                self._hf(text, add_special_tokens=True, truncation=False, verbose=False)[
+                    "input_ids"
+                ]
+            )
         return math.ceil(len(text.encode("utf-8")) / self.bytes_per_token)
 
     def truncate(self, text: str, max_tokens: int) -> tuple[str, bool]:
@@ -97,11 +101,23 @@ class TokenCounter:
         return encoded[:budget].decode("utf-8", errors="ignore"), True
 
     def _truncate_hf(self, text: str, max_tokens: int) -> tuple[str, bool]:
-        encoded = self._hf(text, add_special_tokens=True, truncation=False, return_offsets_mapping=True, verbose=False)
+        encoded = self._hf(
+            text,
+            add_special_tokens=True,
+            truncation=False,
+            return_offsets_mapping=True,
+            verbose=False,
+        )
         if len(encoded["input_ids"]) <= max_tokens:
             return text, False
         special = self._hf.num_special_tokens_to_add(pair=False)
-        offsets = [span for span, mask in zip(encoded["offset_mapping"], _content_mask(self._hf, encoded), strict=True) if mask]
+        offsets = [
+            span
+            for span, mask in zip(
+                encoded["offset_mapping"], _content_mask(self._hf, encoded), strict=True
+            )
+            if mask
+        ]
         keep = max(max_tokens - special, 0)
         if keep == 0 or not offsets:
             return "", True
@@ -130,7 +146,9 @@ def load_hf_tokenizer(name: str) -> Any:
             "needs it in the hub cache)."
         ) from None
     if not getattr(tokenizer, "is_fast", False):
-        raise EmbedboardError(f"The tokenizer {name!r} has no fast (Rust) version; exact cuts need one.")
+        raise EmbedboardError(
+            f"The tokenizer {name!r} has no fast (Rust) version; exact cuts need one."
+        )
     return tokenizer
 
 
@@ -157,11 +175,17 @@ def _load_tiktoken(name: str) -> object | None:
     try:
         return tiktoken.get_encoding(name)
     except Exception as err:  # noqa: BLE001 -- offline download failures come in many types
-        logger.warning("Tokenizer %s is not available offline (%s); using the declared estimate.", name, type(err).__name__)
+        logger.warning(
+            "Tokenizer %s is not available offline (%s); using the declared estimate.",
+            name,
+            type(err).__name__,
+        )
         return None
 
 
-def plan_batches(token_counts: Sequence[int], max_count: int, max_tokens: int | None) -> list[list[int]]:
+def plan_batches(
+    token_counts: Sequence[int], max_count: int, max_tokens: int | None
+) -> list[list[int]]:
     """Split input positions into consecutive batches bounded by count and by total tokens.
 
     An input larger than the token budget on its own still gets a batch of its own:

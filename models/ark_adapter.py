@@ -97,7 +97,9 @@ def content_items(item: EncoderInput) -> list[dict[str, Any]]:
         return [{"type": "text", "text": item if item else " "}]
     unknown = set(item) - {"image", "text", "instruction"}
     if unknown:
-        raise EmbedboardError(f"Multimodal inputs take keys image, text, instruction; got also {sorted(unknown)}.")
+        raise EmbedboardError(
+            f"Multimodal inputs take keys image, text, instruction; got also {sorted(unknown)}."
+        )
     items: list[dict[str, Any]] = []
     if item.get("image") is not None:
         items.append({"type": "image_url", "image_url": {"url": image_url(item["image"])}})
@@ -116,7 +118,9 @@ def image_url(image: str | bytes | bytearray | Path) -> str:
         return text
     path = Path(text).expanduser()
     if not path.is_file():
-        raise EmbedboardError(f"Image {path} does not exist; give a file path, an http(s) URL or bytes.")
+        raise EmbedboardError(
+            f"Image {path} does not exist; give a file path, an http(s) URL or bytes."
+        )
     return _data_url(path.read_bytes(), path.name)
 
 

@@ -43,7 +43,9 @@ class EncodeStats:
             "encoded": self.encoded,
             "cache_hits": self.cache_hits,
             "encode_seconds": round(self.encode_seconds, 3),
-            "texts_per_second": round(self.encoded / self.encode_seconds, 1) if self.encode_seconds else None,
+            "texts_per_second": round(self.encoded / self.encode_seconds, 1)
+            if self.encode_seconds
+            else None,
             "truncated": self.truncated,
             "instructions": self.instructions,
             **self.extra,
@@ -65,7 +67,9 @@ class EmbeddingModel:
         self._card = card
         self.instruction_table = instructions or card.instructions
         self.cache = (
-            EmbeddingCache(cache_dir, cache_namespace(card), description=card.name) if cache_dir else None
+            EmbeddingCache(cache_dir, cache_namespace(card), description=card.name)
+            if cache_dir
+            else None
         )
         self.show_progress = show_progress
         self.stats = EncodeStats()
@@ -122,7 +126,9 @@ class EmbeddingModel:
         return previous
 
     def instruction_for(self, task: TaskContext, prompt_type: PromptType) -> str | None:
-        return resolve_instruction(task.instruction_table or self.instruction_table, task, prompt_type)
+        return resolve_instruction(
+            task.instruction_table or self.instruction_table, task, prompt_type
+        )
 
     def encode(
         self,
@@ -144,7 +150,9 @@ class EmbeddingModel:
         first_index: dict[bytes, int] = {}
         for index, key in enumerate(keys):
             first_index.setdefault(key, index)
-        vectors: dict[bytes, np.ndarray] = self.cache.get_many(list(first_index), self.card.dim) if self.cache is not None else {}
+        vectors: dict[bytes, np.ndarray] = (
+            self.cache.get_many(list(first_index), self.card.dim) if self.cache is not None else {}
+        )
         missing = [key for key in first_index if key not in vectors]
         self.stats.inputs += len(inputs)
         self.stats.unique_inputs += len(first_index)
@@ -152,7 +160,9 @@ class EmbeddingModel:
 
         if missing:
             started = time.perf_counter()
-            prepared = {k: self.with_instruction(instruction, inputs[first_index[k]]) for k in missing}
+            prepared = {
+                k: self.with_instruction(instruction, inputs[first_index[k]]) for k in missing
+            }
             lengths, are_tokens = self.input_lengths(list(prepared.values()))
             length_of = dict(zip(prepared, lengths, strict=True))
             if are_tokens and self.card.max_length:
@@ -193,7 +203,9 @@ class EmbeddingModel:
         array = np.asarray(array, dtype=np.float32)
         where = f"model {self.card.name}, task {task.name}"
         if array.ndim != 2 or array.shape[0] != expected_rows:
-            raise EmbedboardError(f"Expected {expected_rows} vectors, got shape {array.shape} ({where}).")
+            raise EmbedboardError(
+                f"Expected {expected_rows} vectors, got shape {array.shape} ({where})."
+            )
         if self.card.dim is not None and array.shape[1] != self.card.dim:
             raise EmbedboardError(
                 f"Vectors have dimension {array.shape[1]} but the card says {self.card.dim} ({where}); "

@@ -70,7 +70,9 @@ class ModelCard:
     def from_dict(cls, payload: dict[str, Any], origin: str = "") -> ModelCard:
         where = f" in {origin}" if origin else ""
         if not isinstance(payload, dict):
-            raise EmbedboardError(f"A model card{where} must be a mapping of fields, got {type(payload).__name__}.")
+            raise EmbedboardError(
+                f"A model card{where} must be a mapping of fields, got {type(payload).__name__}."
+            )
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(payload) - known
         if unknown:
@@ -86,7 +88,11 @@ class ModelCard:
             values["mrl_dims"] = tuple(int(d) for d in values["mrl_dims"] or ())
         for name in ("name", "hub_id", "revision"):  # each becomes part of a results path
             if values.get(name) is not None:
-                check_path_part(str(values[name]), f"Model card '{values['name']}'{where}: {name}", allow_slash=name != "revision")
+                check_path_part(
+                    str(values[name]),
+                    f"Model card '{values['name']}'{where}: {name}",
+                    allow_slash=name != "revision",
+                )
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:

@@ -31,7 +31,11 @@ def find_card(name: str, **overrides: Any) -> ModelCard:
             raise
         card = card_for_hub_id(name)
         return card.replace(**overrides) if overrides else card
-    if registry._looks_like_path(name) and name not in registry.load_cards() and card.adapter == "sentence-transformers":
+    if (
+        registry._looks_like_path(name)
+        and name not in registry.load_cards()
+        and card.adapter == "sentence-transformers"
+    ):
         card = card.replace(options={**card.options, "announce": True})
     return card
 
@@ -42,7 +46,9 @@ def card_from_args(args: Any) -> ModelCard:
     api_model = getattr(args, "api_model", None)
     if api_model:
         if not getattr(args, "api_base", None):
-            raise EmbedboardError("--api-model needs --api-base URL (the server's OpenAI-compatible base, e.g. http://127.0.0.1:8000/v1).")
+            raise EmbedboardError(
+                "--api-model needs --api-base URL (the server's OpenAI-compatible base, e.g. http://127.0.0.1:8000/v1)."
+            )
         return card_for_api(
             args.api_base,
             api_model,
@@ -53,10 +59,21 @@ def card_from_args(args: Any) -> ModelCard:
             tokenizer=getattr(args, "api_tokenizer", None),
         )
     if not getattr(args, "model", None):
-        raise EmbedboardError("Say which model: --model NAME (see `embedboard cards ls`), or --api-base URL --api-model NAME.")
-    card = find_card(args.model, dtype=getattr(args, "dtype", None), pooling=getattr(args, "pooling", None),
-                     max_length=getattr(args, "max_length", None))
+        raise EmbedboardError(
+            "Say which model: --model NAME (see `embedboard cards ls`), or --api-base URL --api-model NAME."
+        )
+    card = find_card(
+        args.model,
+        dtype=getattr(args, "dtype", None),
+        pooling=getattr(args, "pooling", None),
+        max_length=getattr(args, "max_length", None),
+    )
     if getattr(args, "api_key_env", None) or getattr(args, "dim", None):
-        options = {**card.options, **({"api_key_env": args.api_key_env} if getattr(args, "api_key_env", None) else {})}
-        card = card.replace(options=options, **({"dim": args.dim} if getattr(args, "dim", None) else {}))
+        options = {
+            **card.options,
+            **({"api_key_env": args.api_key_env} if getattr(args, "api_key_env", None) else {}),
+        }
+        card = card.replace(
+            options=options, **({"dim": args.dim} if getattr(args, "dim", None) else {})
+        )
     return card

@@ -29,7 +29,9 @@ def cpu_linear_choice(requested: str | None, card_options: dict[str, Any]) -> st
     """The flag wins over the card's `runtime_cpu_linear`, which wins over the default."""
     choice = requested or card_options.get("runtime_cpu_linear") or DEFAULT_CPU_LINEAR
     if choice not in CPU_LINEAR_CHOICES:
-        raise EmbedboardError(f"Unknown CPU linear backend '{choice}'; choose one of {', '.join(CPU_LINEAR_CHOICES)}.")
+        raise EmbedboardError(
+            f"Unknown CPU linear backend '{choice}'; choose one of {', '.join(CPU_LINEAR_CHOICES)}."
+        )
     return choice
 
 
@@ -50,8 +52,12 @@ def _packed_linear_class() -> type:
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             if torch.is_grad_enabled() and x.requires_grad:
-                raise EmbedboardError("PackedLinear is for inference only; run it under torch.inference_mode().")
-            return torch.ops.mkldnn._linear_pointwise(x, self.packed_weight, self.bias, "none", [], "")
+                raise EmbedboardError(
+                    "PackedLinear is for inference only; run it under torch.inference_mode()."
+                )
+            return torch.ops.mkldnn._linear_pointwise(
+                x, self.packed_weight, self.bias, "none", [], ""
+            )
 
         def extra_repr(self) -> str:
             return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
@@ -72,7 +78,9 @@ def _packing_works(packed_linear: type) -> bool:
         x = torch.randn(3, 5, 64, generator=generator)
         with torch.inference_mode():
             expected, got = probe(x), packed_linear(probe)(x)
-        return got.shape == expected.shape and bool(torch.allclose(got, expected, rtol=1e-4, atol=1e-4))
+        return got.shape == expected.shape and bool(
+            torch.allclose(got, expected, rtol=1e-4, atol=1e-4)
+        )
     except (RuntimeError, AttributeError, NotImplementedError) as err:
         logger.info("oneDNN packed linear unavailable (%s); keeping torch's default", err)
         return False
@@ -94,7 +102,10 @@ def pack_cpu_linears(model: Any) -> int:
     targets = [
         (name, module)
         for name, module in model.named_modules()
-        if name and type(module) is torch.nn.Linear and module.weight.dtype == torch.float32 and module.weight.device.type == "cpu"
+        if name
+        and type(module) is torch.nn.Linear
+        and module.weight.dtype == torch.float32
+        and module.weight.device.type == "cpu"
     ]
     for name, module in targets:
         parent_name, _, child = name.rpartition(".")
@@ -103,7 +114,9 @@ def pack_cpu_linears(model: Any) -> int:
     return len(targets)
 
 
-def apply_cpu_linear(model: Any, *, device: str, dtype: str, requested: str | None, card_options: dict[str, Any]) -> str:
+def apply_cpu_linear(
+    model: Any, *, device: str, dtype: str, requested: str | None, card_options: dict[str, Any]
+) -> str:
     """Pack where it applies (fp32 on CPU); return what the run record says: 'onednn (N layers)' or 'torch ...'."""
     choice = cpu_linear_choice(requested, card_options)
     if device != "cpu" or dtype != "fp32":

@@ -31,16 +31,29 @@ from embedboard.errors import EmbedboardError
 from embedboard.models.card import ModelCard
 from embedboard.models.protocol import EncoderInput, PromptType
 
-DEFAULT_CACHE_DIR = Path(os.environ.get("EMBEDBOARD_CACHE_DIR", Path.home() / ".cache" / "embedboard" / "embeddings"))
+DEFAULT_CACHE_DIR = Path(
+    os.environ.get("EMBEDBOARD_CACHE_DIR", Path.home() / ".cache" / "embedboard" / "embeddings")
+)
 
 # Card fields that change the vectors a model produces. Batch size and device do not.
-_VECTOR_FIELDS = ("adapter", "source", "hub_id", "revision", "dtype", "pooling", "max_length", "normalize")
+_VECTOR_FIELDS = (
+    "adapter",
+    "source",
+    "hub_id",
+    "revision",
+    "dtype",
+    "pooling",
+    "max_length",
+    "normalize",
+)
 
 
 def cache_namespace(card: ModelCard, extra: dict[str, Any] | None = None) -> str:
     """Identity of a model configuration: equal namespaces mean interchangeable vectors."""
     identity = {name: getattr(card, name) for name in _VECTOR_FIELDS}
-    identity["options"] = {k: v for k, v in sorted(card.options.items()) if not k.startswith("runtime_")}
+    identity["options"] = {
+        k: v for k, v in sorted(card.options.items()) if not k.startswith("runtime_")
+    }
     identity.update(extra or {})
     blob = json.dumps(identity, sort_keys=True, default=str).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()[:24]
@@ -68,7 +81,9 @@ def entry_key(prompt_type: PromptType, instruction: str | None, item: EncoderInp
     digest = hashlib.sha256()
     for part in (prompt_type or "<symmetric>", instruction or "", canonical_input(item)):
         encoded = part.encode("utf-8")
-        digest.update(len(encoded).to_bytes(8, "little"))  # length-prefixed: no ambiguity at the seams
+        digest.update(
+            len(encoded).to_bytes(8, "little")
+        )  # length-prefixed: no ambiguity at the seams
         digest.update(encoded)
     return digest.digest()
 
@@ -105,7 +120,9 @@ class EmbeddingCache:
     and never leaves a torn vector behind.
     """
 
-    def __init__(self, directory: str | os.PathLike[str], namespace: str, description: str = "") -> None:
+    def __init__(
+        self, directory: str | os.PathLike[str], namespace: str, description: str = ""
+    ) -> None:
         self.path = Path(directory).expanduser() / f"{namespace}.sqlite"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
@@ -113,13 +130,19 @@ class EmbeddingCache:
             self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=60)
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vec BLOB NOT NULL, checksum BLOB)")
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vec BLOB NOT NULL, checksum BLOB)"
+            )
             columns = {row[1] for row in self._conn.execute("PRAGMA table_info(vectors)")}
-            if "checksum" not in columns:  # a cache written before checksums: its rows read as misses
+            if (
+                "checksum" not in columns
+            ):  # a cache written before checksums: its rows read as misses
                 self._conn.execute("ALTER TABLE vectors ADD COLUMN checksum BLOB")
             self._conn.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT)")
             if description:
-                self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('description', ?)", (description,))
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('description', ?)", (description,)
+                )
             self._conn.commit()
         self.description = description
         self.hits = 0
@@ -134,7 +157,9 @@ class EmbeddingCache:
             for start in range(0, len(keys), 500):
                 chunk = list(keys[start : start + 500])
                 marks = ",".join("?" * len(chunk))
-                rows = self._conn.execute(f"SELECT key, vec, checksum FROM vectors WHERE key IN ({marks})", chunk)
+                rows = self._conn.execute(
+                    f"SELECT key, vec, checksum FROM vectors WHERE key IN ({marks})", chunk
+                )
                 for key, blob, checksum in rows:
                     key, blob = bytes(key), bytes(blob)
                     problem = _problem(key, blob, checksum, dim)
@@ -161,7 +186,9 @@ class EmbeddingCache:
             blob = np.ascontiguousarray(vec, dtype=np.float32).tobytes()
             rows.append((key, blob, row_checksum(bytes(key), blob)))
         with self._lock, self._explained():
-            self._conn.executemany("INSERT OR REPLACE INTO vectors (key, vec, checksum) VALUES (?, ?, ?)", rows)
+            self._conn.executemany(
+                "INSERT OR REPLACE INTO vectors (key, vec, checksum) VALUES (?, ?, ?)", rows
+            )
             self._conn.commit()
 
     @contextmanager
@@ -175,8 +202,10 @@ class EmbeddingCache:
                     f"The disk holding the embedding cache {self.path} is full ({err}); free space, "
                     "or pass --cache-dir on another disk (or --no-cache)."
                 ) from err
-            raise EmbedboardError(f"The embedding cache {self.path} cannot be used ({err}); see its folder's permissions, "
-                                  "or pass another --cache-dir (or --no-cache).") from err
+            raise EmbedboardError(
+                f"The embedding cache {self.path} cannot be used ({err}); see its folder's permissions, "
+                "or pass another --cache-dir (or --no-cache)."
+            ) from err
         except sqlite3.DatabaseError as err:
             raise EmbedboardError(
                 f"The embedding cache {self.path} is damaged ({err}); delete that file (its vectors are "

@@ -64,38 +64,63 @@ class HFAdapter(EmbeddingModel):
         if batch_size:
             card = card.replace(batch_size=batch_size)
         if card.pooling is None:
-            raise EmbedboardError(f"{card.name}: a plain transformers model needs a pooling (cls, mean, last-token).")
+            raise EmbedboardError(
+                f"{card.name}: a plain transformers model needs a pooling (cls, mean, last-token)."
+            )
         super().__init__(card, **kwargs)
         set_threads()
         self.device = pick_device(device)
         weights = resolve_weights(card)
         revision = card.revision if weights == card.source else None
         trust = bool(card.options.get("trust_remote_code"))
-        self.tokenizer = AutoTokenizer.from_pretrained(weights, revision=revision, trust_remote_code=trust)
+        self.tokenizer = AutoTokenizer.from_pretrained(
+            weights, revision=revision, trust_remote_code=trust
+        )
         dtype = torch_dtype(card.dtype, self.device)
-        self.model = AutoModel.from_pretrained(weights, revision=revision, dtype=dtype, trust_remote_code=trust)
+        self.model = AutoModel.from_pretrained(
+            weights, revision=revision, dtype=dtype, trust_remote_code=trust
+        )
         self.model.to(self.device).eval()
         # Tokenizers without a limit report model_max_length = 1e30; the position table is the real one.
         positions = getattr(self.model.config, "max_position_embeddings", None) or 512
-        self.max_length = min(card.max_length or positions, positions, int(min(self.tokenizer.model_max_length, 1 << 31)))
-        self._card = self._card.replace(max_length=self.max_length)  # the limit that runs, for the run record
+        self.max_length = min(
+            card.max_length or positions,
+            positions,
+            int(min(self.tokenizer.model_max_length, 1 << 31)),
+        )
+        self._card = self._card.replace(
+            max_length=self.max_length
+        )  # the limit that runs, for the run record
         self.append_eos = bool(card.options.get("append_eos"))
         if card.dim is None:  # a checkpoint folder's card learns its dimension from the model
             self._card = self._card.replace(dim=self.model.config.hidden_size)
         self.token_budget, self.max_batch_items = token_budget(card, self.device)
-        self.cpu_linear = apply_cpu_linear(self.model, device=self.device, dtype=card.dtype,
-                                           requested=cpu_linear, card_options=card.options)
+        self.cpu_linear = apply_cpu_linear(
+            self.model,
+            device=self.device,
+            dtype=card.dtype,
+            requested=cpu_linear,
+            card_options=card.options,
+        )
 
     def _texts(self, items: list[EncoderInput]) -> list[str]:
         texts = []
         for item in items:
             if not isinstance(item, str):
-                raise EmbedboardError(f"{self.card.name} is a text model; got a {type(item).__name__} input.")
-            texts.append(item + self.tokenizer.eos_token if self.append_eos and self.tokenizer.eos_token else item)
+                raise EmbedboardError(
+                    f"{self.card.name} is a text model; got a {type(item).__name__} input."
+                )
+            texts.append(
+                item + self.tokenizer.eos_token
+                if self.append_eos and self.tokenizer.eos_token
+                else item
+            )
         return texts
 
     def input_lengths(self, items: list[EncoderInput]) -> tuple[list[int], bool]:
-        encoded = self.tokenizer(self._texts(items), add_special_tokens=True, truncation=False, verbose=False)
+        encoded = self.tokenizer(
+            self._texts(items), add_special_tokens=True, truncation=False, verbose=False
+        )
         return [len(ids) for ids in encoded["input_ids"]], True
 
     def embed(self, inputs: list[EncoderInput]) -> np.ndarray:
@@ -104,12 +129,17 @@ class HFAdapter(EmbeddingModel):
 
         texts = self._texts(inputs)
         encoded = self.tokenizer(texts, truncation=True, max_length=self.max_length, verbose=False)
-        features = [dict(zip(encoded.keys(), values, strict=True)) for values in zip(*encoded.values(), strict=True)]
+        features = [
+            dict(zip(encoded.keys(), values, strict=True))
+            for values in zip(*encoded.values(), strict=True)
+        ]
         lengths = [len(row["input_ids"]) for row in features]
         out = np.empty((len(texts), 0), dtype=np.float32)
         with torch.inference_mode():
             for rows in longest_first_batches(lengths, self.token_budget, self.max_batch_items):
-                batch = self.tokenizer.pad([features[i] for i in rows], padding=True, return_tensors="pt").to(self.device)
+                batch = self.tokenizer.pad(
+                    [features[i] for i in rows], padding=True, return_tensors="pt"
+                ).to(self.device)
                 hidden = self.model(**batch).last_hidden_state
                 pooled = pool(hidden, batch["attention_mask"], self.card.pooling).float()
                 if self.card.normalize:

@@ -53,6 +53,8 @@ class TruncatedEncoder:
     def reset_stats(self):  # noqa: ANN201
         return self.full.reset_stats()  # type: ignore[attr-defined]
 
-    def encode(self, inputs: Sequence[EncoderInput], task: TaskContext, prompt_type: PromptType = None) -> np.ndarray:
+    def encode(
+        self, inputs: Sequence[EncoderInput], task: TaskContext, prompt_type: PromptType = None
+    ) -> np.ndarray:
         vectors = self.full.encode(inputs, task, prompt_type)  # type: ignore[attr-defined]
         return truncate(vectors, self.dim, renormalize=renormalizes(self.card))

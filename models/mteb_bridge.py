@@ -26,7 +26,9 @@ def mteb_model_meta(card: Any, experiment_kwargs: dict[str, Any] | None = None) 
             "max_tokens": card.max_length,
             "similarity_fn_name": ScoringFunction.COSINE,
             "use_instructions": card.instructions is not None,
-            "framework": ["PyTorch"] if card.adapter in {"sentence-transformers", "hf"} else ["API"],
+            "framework": ["PyTorch"]
+            if card.adapter in {"sentence-transformers", "hf"}
+            else ["API"],
             "experiment_kwargs": experiment_kwargs or None,
         }
     )
@@ -38,7 +40,9 @@ def task_context(task_metadata: Any) -> TaskContext:
     return TaskContext(
         name=task_metadata.name,
         type=task_metadata.type,
-        languages=tuple(task_metadata.eval_langs if isinstance(task_metadata.eval_langs, list) else []),
+        languages=tuple(
+            task_metadata.eval_langs if isinstance(task_metadata.eval_langs, list) else []
+        ),
         task_prompt=task_prompt or task_metadata.description,
     )
 

@@ -44,7 +44,11 @@ class OpenAICompatibleAdapter(RemoteEmbeddingModel):
             if not isinstance(item, str):
                 raise TypeError(f"{self.card.name} embeds text only; got {type(item).__name__}")
             texts.append(item if item else " ")
-        payload: dict[str, Any] = {"model": self.card.source, "input": texts, "encoding_format": "float"}
+        payload: dict[str, Any] = {
+            "model": self.card.source,
+            "input": texts,
+            "encoding_format": "float",
+        }
         if self.card.options.get("dimensions"):
             payload["dimensions"] = int(self.card.options["dimensions"])
         return payload

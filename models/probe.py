@@ -44,7 +44,9 @@ class ProbeResult:
     @property
     def passed(self) -> bool:
         ok = self.min_cosine >= self.min_cosine_required
-        return ok and (self.max_abs_delta_allowed is None or self.max_abs_delta <= self.max_abs_delta_allowed)
+        return ok and (
+            self.max_abs_delta_allowed is None or self.max_abs_delta <= self.max_abs_delta_allowed
+        )
 
     def line(self) -> str:
         verdict = "pass" if self.passed else "FAIL"
@@ -58,21 +60,32 @@ class ProbeResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "model": self.model, "reference": self.reference, "texts": self.texts,
-            "min_cosine": self.min_cosine, "max_abs_delta": self.max_abs_delta, "worst_text": self.worst_text,
-            "min_cosine_required": self.min_cosine_required, "max_abs_delta_allowed": self.max_abs_delta_allowed,
+            "model": self.model,
+            "reference": self.reference,
+            "texts": self.texts,
+            "min_cosine": self.min_cosine,
+            "max_abs_delta": self.max_abs_delta,
+            "worst_text": self.worst_text,
+            "min_cosine_required": self.min_cosine_required,
+            "max_abs_delta_allowed": self.max_abs_delta_allowed,
             "passed": self.passed,
         }
 
 
 def thresholds(card: Any, min_cosine: float | None = None) -> tuple[float, float | None]:
     options = card.options
-    required = min_cosine if min_cosine is not None else float(options.get("probe_min_cosine", DEFAULT_MIN_COSINE))
+    required = (
+        min_cosine
+        if min_cosine is not None
+        else float(options.get("probe_min_cosine", DEFAULT_MIN_COSINE))
+    )
     delta = options.get("probe_max_abs_delta")
     return required, float(delta) if delta is not None else None
 
 
-def compare(model: Any, reference: Any, *, min_cosine: float | None = None, texts: list[str] | None = None) -> ProbeResult:
+def compare(
+    model: Any, reference: Any, *, min_cosine: float | None = None, texts: list[str] | None = None
+) -> ProbeResult:
     """Encode the probe texts with both encoders and compare; thresholds from `model`'s card."""
     sample = texts or probe_texts()
     ours = np.asarray(model.encode(sample, PROBE_TASK, None), dtype=np.float64)
@@ -101,6 +114,7 @@ def compare(model: Any, reference: Any, *, min_cosine: float | None = None, text
 def refuse_unless_passed(result: ProbeResult) -> None:
     if not result.passed:
         raise EmbedboardError(
-            result.line() + ". The backend does not reproduce the reference: check the server's pooling, "
+            result.line()
+            + ". The backend does not reproduce the reference: check the server's pooling, "
             "normalisation, dtype and truncation (or lower the card's probe_min_cosine if this is expected)."
         )

@@ -44,7 +44,9 @@ def load_cards() -> dict[str, ModelCard]:
         for entry in entries:
             card = ModelCard.from_dict(entry, origin=str(path))
             if card.name in cards:
-                raise EmbedboardError(f"Model card '{card.name}' is defined twice (again in {path}).")
+                raise EmbedboardError(
+                    f"Model card '{card.name}' is defined twice (again in {path})."
+                )
             cards[card.name] = card
     return cards
 
@@ -53,7 +55,9 @@ def _looks_like_path(name: str) -> bool:
     return name.startswith((".", "/", "~")) or Path(name).expanduser().exists()
 
 
-def card_for_checkpoint(path: str, pooling: str | None = None, max_length: int | None = None) -> ModelCard:
+def card_for_checkpoint(
+    path: str, pooling: str | None = None, max_length: int | None = None
+) -> ModelCard:
     """A card for a local checkpoint folder: the CI-on-a-new-checkpoint case.
 
     A folder with `modules.json` is a sentence-transformers model and brings its own pooling;
@@ -63,7 +67,9 @@ def card_for_checkpoint(path: str, pooling: str | None = None, max_length: int |
     if not folder.is_dir():
         raise EmbedboardError(f"Checkpoint folder {folder} does not exist.")
     if not (folder / "config.json").exists() and not (folder / "modules.json").exists():
-        raise EmbedboardError(f"{folder} has neither config.json nor modules.json; is it a model checkpoint?")
+        raise EmbedboardError(
+            f"{folder} has neither config.json nor modules.json; is it a model checkpoint?"
+        )
     from embedboard.models.torch_runtime import check_no_lfs_pointers
 
     check_no_lfs_pointers(folder)  # before reading its JSON: a pointer is not a config
@@ -103,7 +109,12 @@ def _st_pooling(folder: Path) -> str | None:
         settings = json.loads(config.read_text())
         mode = str(settings.get("pooling_mode", "")).lower().replace("_", "").replace("-", "")
         if mode:  # sentence-transformers >= 5 writes one "pooling_mode" string
-            return {"cls": "cls", "mean": "mean", "meantokens": "mean", "lasttoken": "last-token"}.get(mode)
+            return {
+                "cls": "cls",
+                "mean": "mean",
+                "meantokens": "mean",
+                "lasttoken": "last-token",
+            }.get(mode)
         if settings.get("pooling_mode_cls_token"):
             return "cls"
         if settings.get("pooling_mode_lasttoken"):
@@ -132,7 +143,9 @@ def get_card(name: str, **overrides: Any) -> ModelCard:
     if name in cards:
         card = cards[name]
     elif _looks_like_path(name):
-        card = card_for_checkpoint(name, overrides.pop("pooling", None), overrides.pop("max_length", None))
+        card = card_for_checkpoint(
+            name, overrides.pop("pooling", None), overrides.pop("max_length", None)
+        )
     else:
         by_hub_id = {c.hub_id: c for c in cards.values() if c.hub_id}
         if name in by_hub_id:

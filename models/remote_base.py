@@ -72,7 +72,9 @@ class RemoteEmbeddingModel(EmbeddingModel):
         options = card.options
         self.api_base = served_at
         if not self.api_base:
-            raise EmbedboardError(f"Model card {card.name} has no options.api_base; add it or pass --api-base.")
+            raise EmbedboardError(
+                f"Model card {card.name} has no options.api_base; add it or pass --api-base."
+            )
         self.url = self.api_base + options.get("endpoint", self.default_endpoint)
         self.batch_size = min(batch_size or card.batch_size, self.max_inputs_per_request or 10**9)
         self.max_batch_tokens = options.get("runtime_max_batch_tokens")
@@ -85,11 +87,15 @@ class RemoteEmbeddingModel(EmbeddingModel):
         self.price_per_1k = options.get("runtime_price_per_1k_tokens_usd")
         declared = options.get("bytes_per_token")
         self.tokens = TokenCounter(
-            options.get("tokenizer"), float(declared) if declared is not None else None, model=card.source
+            options.get("tokenizer"),
+            float(declared) if declared is not None else None,
+            model=card.source,
         )
         self.truncation = str(options.get("truncation", "client"))
         if self.truncation not in ("client", "server"):
-            raise EmbedboardError(f"Model card {card.name}: options.truncation must be client or server, got {self.truncation!r}.")
+            raise EmbedboardError(
+                f"Model card {card.name}: options.truncation must be client or server, got {self.truncation!r}."
+            )
         self.request_fields = dict(options.get("request_fields") or {})
         # None until the first response when neither the card nor --dim says (then it is learnt).
         self.response_dim = int(options.get("dimensions") or card.dim or 0) or None
@@ -102,7 +108,9 @@ class RemoteEmbeddingModel(EmbeddingModel):
     def preflight(cls, card: ModelCard, *, api_base: str | None = None, **_: Any) -> list[str]:
         """An API needs a base URL and a key: say so before any data loads."""
         if not (api_base or card.options.get("api_base")):
-            raise EmbedboardError(f"Model card {card.name} has no options.api_base; add it or pass --api-base.")
+            raise EmbedboardError(
+                f"Model card {card.name} has no options.api_base; add it or pass --api-base."
+            )
         variable = card.options.get("api_key_env")
         if variable:  # self-hosted servers often take no key; a card that names one needs it
             read_api_key(variable, card.name)
@@ -121,7 +129,11 @@ class RemoteEmbeddingModel(EmbeddingModel):
 
     def text_of(self, item: EncoderInput) -> str:
         """The part of an input that counts against the token limit."""
-        return item if isinstance(item, str) else str(item.get("instruction") or "") + str(item.get("text") or "")
+        return (
+            item
+            if isinstance(item, str)
+            else str(item.get("instruction") or "") + str(item.get("text") or "")
+        )
 
     def truncated(self, item: EncoderInput, max_tokens: int) -> EncoderInput:
         if isinstance(item, str):
@@ -147,7 +159,9 @@ class RemoteEmbeddingModel(EmbeddingModel):
         self.stats.extra["token_counter"] = self.tokens.description
         self.stats.extra["truncation_by"] = self._truncation_by()
         if not self.tokens.exact and (self.truncation == "server" or not self.tokens.can_truncate):
-            self.stats.extra["truncated"] = None  # the server may cut; without its tokenizer we cannot say how often
+            self.stats.extra["truncated"] = (
+                None  # the server may cut; without its tokenizer we cannot say how often
+            )
         if self.server_info is not None:
             self.stats.extra["server"] = self.server_info
 
@@ -191,7 +205,9 @@ class RemoteEmbeddingModel(EmbeddingModel):
         ready = [self.truncated(item, limit) for item in inputs] if cut_here else list(inputs)
         counts = [self.tokens.count(self.text_of(item)) for item in ready]
         if cut_here and not self.tokens.exact:  # estimates: the base class could not count these
-            self.stats.truncated += sum(1 for a, b in zip(inputs, ready, strict=True) if a is not b and a != b)
+            self.stats.truncated += sum(
+                1 for a, b in zip(inputs, ready, strict=True) if a is not b and a != b
+            )
         if limit and self.tokens.exact:  # what the model actually reads, whoever cuts
             counts = [min(n, limit) for n in counts]
         batches = plan_batches(counts, self.batch_size, self.max_batch_tokens)
@@ -210,7 +226,9 @@ class RemoteEmbeddingModel(EmbeddingModel):
             with np.errstate(over="ignore"):  # an overflow is reported below, as an error
                 norms = np.linalg.norm(vectors, axis=1, keepdims=True)
             bad = ~np.isfinite(norms[:, 0]) | (norms[:, 0] == 0)
-            if bad.any():  # float32 norms overflow for components near 1e20: v / inf would be a zero vector
+            if (
+                bad.any()
+            ):  # float32 norms overflow for components near 1e20: v / inf would be a zero vector
                 largest = float(np.abs(vectors[bad]).max())
                 raise EmbedboardError(
                     f"{self.card.name} at {self.api_base} returned {int(bad.sum())} vector(s) that cannot be "
@@ -252,8 +270,17 @@ class RemoteEmbeddingModel(EmbeddingModel):
                 "input (check that it serves an embedding model, and lower --batch-size if it caps inputs per request)."
             )
         for row in embeddings:
-            if not isinstance(row, list) or not all(type(v) is float or type(v) is int for v in row):
-                bad = next((v for v in (row if isinstance(row, list) else [row]) if type(v) not in (float, int)), row)
+            if not isinstance(row, list) or not all(
+                type(v) is float or type(v) is int for v in row
+            ):
+                bad = next(
+                    (
+                        v
+                        for v in (row if isinstance(row, list) else [row])
+                        if type(v) not in (float, int)
+                    ),
+                    row,
+                )
                 raise WrongResponse(
                     f"an embedding holds a non-number ({type(bad).__name__} {str(bad)[:20]}); only JSON numbers "
                     "are vector components. The server is not speaking the OpenAI embeddings format."

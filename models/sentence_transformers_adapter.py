@@ -46,7 +46,9 @@ class SentenceTransformerAdapter(EmbeddingModel):
         super().__init__(card, **kwargs)
         set_threads()
         self.device = pick_device(device)
-        model_kwargs = {"dtype": torch_dtype(card.dtype, self.device)} if card.dtype != "fp32" else {}
+        model_kwargs = (
+            {"dtype": torch_dtype(card.dtype, self.device)} if card.dtype != "fp32" else {}
+        )
         weights = resolve_weights(card)
         revision = None if weights != card.source else card.revision
         self.model = SentenceTransformer(
@@ -59,16 +61,26 @@ class SentenceTransformerAdapter(EmbeddingModel):
         if card.max_length:
             self.model.max_seq_length = card.max_length
         # The card records what runs: the model's own pooling and its effective max length.
-        self._card = self._card.replace(pooling=self._checked_pooling(self._card),
-                                        max_length=self.model.max_seq_length or card.max_length)
+        self._card = self._card.replace(
+            pooling=self._checked_pooling(self._card),
+            max_length=self.model.max_seq_length or card.max_length,
+        )
         if card.dim is None:  # a checkpoint folder's card learns its dimension from the model
-            dim_of = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+            dim_of = (
+                getattr(self.model, "get_embedding_dimension", None)
+                or self.model.get_sentence_embedding_dimension
+            )
             self._card = self._card.replace(dim=dim_of())
         self.weights = weights
         announce(self.card, self.model)
         self.token_budget, self.max_batch_items = token_budget(card, self.device)
-        self.cpu_linear = apply_cpu_linear(self.model, device=self.device, dtype=card.dtype,
-                                           requested=cpu_linear, card_options=card.options)
+        self.cpu_linear = apply_cpu_linear(
+            self.model,
+            device=self.device,
+            dtype=card.dtype,
+            requested=cpu_linear,
+            card_options=card.options,
+        )
 
     def _checked_pooling(self, card: ModelCard) -> str | None:
         """The pooling the model's own Pooling module runs; a card that says otherwise is refused.
@@ -91,7 +103,9 @@ class SentenceTransformerAdapter(EmbeddingModel):
 
     def input_lengths(self, items: list[EncoderInput]) -> tuple[list[int], bool]:
         texts = [item if isinstance(item, str) else "" for item in items]
-        encoded = self.model.tokenizer(texts, add_special_tokens=True, truncation=False, verbose=False)
+        encoded = self.model.tokenizer(
+            texts, add_special_tokens=True, truncation=False, verbose=False
+        )
         return [len(ids) for ids in encoded["input_ids"]], True
 
     def embed(self, inputs: list[EncoderInput]) -> np.ndarray:
@@ -104,8 +118,13 @@ class SentenceTransformerAdapter(EmbeddingModel):
 
         texts = [item if isinstance(item, str) else "" for item in inputs]
         limit = self.model.max_seq_length or None
-        encoded = self.model.tokenizer(texts, add_special_tokens=True, truncation=limit is not None,
-                                       max_length=limit, verbose=False)
+        encoded = self.model.tokenizer(
+            texts,
+            add_special_tokens=True,
+            truncation=limit is not None,
+            max_length=limit,
+            verbose=False,
+        )
         lengths = [len(ids) for ids in encoded["input_ids"]]
         out: np.ndarray | None = None
         with torch.inference_mode():

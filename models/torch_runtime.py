@@ -19,7 +19,9 @@ def pick_device(requested: str | None) -> str:
         return "cuda" if torch.cuda.is_available() else "cpu"
     if requested.startswith("cuda"):
         if not torch.cuda.is_available():
-            raise EmbedboardError(f"--device {requested} was asked for, but torch sees no CUDA device; use --device cpu.")
+            raise EmbedboardError(
+                f"--device {requested} was asked for, but torch sees no CUDA device; use --device cpu."
+            )
         index = int(requested.partition(":")[2] or 0)
         if index >= torch.cuda.device_count():
             raise EmbedboardError(
@@ -27,7 +29,9 @@ def pick_device(requested: str | None) -> str:
                 f"use cuda:0 to cuda:{torch.cuda.device_count() - 1}."
             )
     if requested == "mps" and not torch.backends.mps.is_available():
-        raise EmbedboardError("--device mps was asked for, but torch sees no MPS device; use --device cpu.")
+        raise EmbedboardError(
+            "--device mps was asked for, but torch sees no MPS device; use --device cpu."
+        )
     return requested
 
 
@@ -55,7 +59,9 @@ def check_no_lfs_pointers(folder: Path) -> None:
                 if handle.read(len(LFS_POINTER_PREFIX)) == LFS_POINTER_PREFIX:
                     pointers.append(path.relative_to(folder).as_posix())
     if pointers:
-        shown = ", ".join(pointers[:3]) + (f" and {len(pointers) - 3} more" if len(pointers) > 3 else "")
+        shown = ", ".join(pointers[:3]) + (
+            f" and {len(pointers) - 3} more" if len(pointers) > 3 else ""
+        )
         raise EmbedboardError(
             f"{folder} holds Git LFS pointer files instead of weights ({shown}); "
             f"run `git lfs pull` in its repository (or check out with lfs: true in CI)."
@@ -113,7 +119,9 @@ def default_threads() -> int:
         try:
             return max(1, int(requested))
         except ValueError as err:
-            raise EmbedboardError(f"EMBEDBOARD_THREADS={requested!r} is not a whole number; set e.g. 1 or 4.") from err
+            raise EmbedboardError(
+                f"EMBEDBOARD_THREADS={requested!r} is not a whole number; set e.g. 1 or 4."
+            ) from err
     cores = usable_cores()
     try:
         busy = os.getloadavg()[0]
@@ -179,4 +187,7 @@ def token_batches(lengths: list[int], budget: int, max_items: int) -> list[tuple
 def longest_first_batches(lengths: list[int], budget: int, max_items: int) -> list[list[int]]:
     """Input positions for each forward pass: longest first, split by `token_batches`."""
     order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
-    return [order[start:end] for start, end in token_batches([lengths[i] for i in order], budget, max_items)]
+    return [
+        order[start:end]
+        for start, end in token_batches([lengths[i] for i in order], budget, max_items)
+    ]

@@ -28,12 +28,16 @@ def set_card_dirs(dirs: list[str] | None) -> None:
 
 
 def card_dirs() -> list[Path]:
-    from_env = [Path(p).expanduser() for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p.strip()]
+    from_env = [
+        Path(p).expanduser() for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p.strip()
+    ]
     dirs = _cli_dirs + from_env
     for folder in dirs:
         if not folder.is_dir():
             where = "--cards" if folder in _cli_dirs else ENV_VAR
-            raise EmbedboardError(f"Card folder {folder} (from {where}) does not exist or is not a folder.")
+            raise EmbedboardError(
+                f"Card folder {folder} (from {where}) does not exist or is not a folder."
+            )
     return dirs
 
 
@@ -55,13 +59,17 @@ def read_card_file(path: str | Path) -> tuple[list[ModelCard], list[str]]:
         raise EmbedboardError(f"Card file {path} cannot be read: {err}.") from None
     entries = loaded if isinstance(loaded, list) else [loaded] if isinstance(loaded, dict) else None
     if entries is None:
-        raise EmbedboardError(f"Card file {path} must hold one card (a mapping) or a list of cards.")
+        raise EmbedboardError(
+            f"Card file {path} must hold one card (a mapping) or a list of cards."
+        )
     cards: list[ModelCard] = []
     warnings: list[str] = []
     for entry in entries:
         errors, notes = check_card(entry, sorted(ADAPTERS))
         if errors:
-            raise EmbedboardError(f"Card file {path}: " + "; ".join(errors) + ". See docs/cards.md.")
+            raise EmbedboardError(
+                f"Card file {path}: " + "; ".join(errors) + ". See docs/cards.md."
+            )
         warnings += [f"{path}: {note}" for note in notes]
         cards.append(ModelCard.from_dict(entry))
     return cards, warnings

@@ -75,24 +75,40 @@ def load_items(path: str | Path) -> ItemSet | None:
             elif "scores" in row:
                 kinds.add("pair_classification")
                 metrics.add(row.get("metric"))
-                value = (float(row["label"]), *(float(row["scores"][name]) for name, _ in FUNCTIONS))
+                value = (
+                    float(row["label"]),
+                    *(float(row["scores"][name]) for name, _ in FUNCTIONS),
+                )
             else:
                 kinds.add("metric")
                 metrics.add(row.get("metric"))
                 value = (float(row["score"]),)
             strata.setdefault(key, {})[str(row["id"])] = value
         except (ValueError, KeyError, TypeError) as err:
-            raise EmbedboardError(f"{path}:{number}: malformed item line ({err}). Re-run the task to rewrite it.") from err
+            raise EmbedboardError(
+                f"{path}:{number}: malformed item line ({err}). Re-run the task to rewrite it."
+            ) from err
     if not strata:
         return None
     if len(kinds) > 1:
-        raise EmbedboardError(f"{path} mixes item shapes ({', '.join(sorted(kinds))}); re-run the task to rewrite it.")
-    return ItemSet(kind=kinds.pop(), metric=metrics.pop() if len(metrics) == 1 else None, strata=strata, path=path)
+        raise EmbedboardError(
+            f"{path} mixes item shapes ({', '.join(sorted(kinds))}); re-run the task to rewrite it."
+        )
+    return ItemSet(
+        kind=kinds.pop(),
+        metric=metrics.pop() if len(metrics) == 1 else None,
+        strata=strata,
+        path=path,
+    )
 
 
 def restrict(items: ItemSet, splits: tuple[str, ...], subsets: tuple[str, ...] | None) -> ItemSet:
     """Only the strata a task's score is computed over."""
-    kept = {k: v for k, v in items.strata.items() if k[0] in splits and (subsets is None or k[1] in subsets)}
+    kept = {
+        k: v
+        for k, v in items.strata.items()
+        if k[0] in splits and (subsets is None or k[1] in subsets)
+    }
     return ItemSet(items.kind, items.metric, kept, items.path)
 
 
@@ -119,18 +135,24 @@ def _aligned(base: ItemSet, cand: ItemSet) -> list[tuple[np.ndarray, np.ndarray]
     if base.kind != cand.kind:
         raise ItemsMismatch(f"baseline items are {base.kind}, candidate items are {cand.kind}")
     if set(base.strata) != set(cand.strata):
-        raise ItemsMismatch(f"different splits/subsets: {sorted(base.strata)} vs {sorted(cand.strata)}")
+        raise ItemsMismatch(
+            f"different splits/subsets: {sorted(base.strata)} vs {sorted(cand.strata)}"
+        )
     pairs = []
     for key in sorted(base.strata):
         ids_a, ids_b = base.strata[key], cand.strata[key]
         if set(ids_a) != set(ids_b):
-            raise ItemsMismatch(f"{key[0]}/{key[1]}: {len(set(ids_a) ^ set(ids_b))} item ids differ")
+            raise ItemsMismatch(
+                f"{key[0]}/{key[1]}: {len(set(ids_a) ^ set(ids_b))} item ids differ"
+            )
         order = sorted(ids_a)
         pairs.append((np.array([ids_a[i] for i in order]), np.array([ids_b[i] for i in order])))
     return pairs
 
 
-def paired_bootstrap(base: ItemSet, cand: ItemSet, n_resamples: int = 1000, seed: int = 0) -> BootstrapResult:
+def paired_bootstrap(
+    base: ItemSet, cand: ItemSet, n_resamples: int = 1000, seed: int = 0
+) -> BootstrapResult:
     """Distribution of (candidate - baseline) x100 under resampling of items, paired and stratified."""
     strata = _aligned(base, cand)
     if not strata:
@@ -152,4 +174,6 @@ def paired_bootstrap(base: ItemSet, cand: ItemSet, n_resamples: int = 1000, seed
     low, high = np.percentile(deltas, [2.5, 97.5])
     p_drop = (1 + int((deltas >= 0).sum())) / (n_resamples + 1)
     n_items = sum(len(a) for a, _ in strata)
-    return BootstrapResult(delta=observed, ci_low=float(low), ci_high=float(high), p_drop=p_drop, n_items=n_items)
+    return BootstrapResult(
+        delta=observed, ci_low=float(low), ci_high=float(high), p_drop=p_drop, n_items=n_items
+    )

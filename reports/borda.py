@@ -12,8 +12,13 @@ def borda_ranks(rows: list[dict[str, float | None]]) -> list[int]:
     """
     n_models = len(rows)
     points = [0.0] * n_models
-    for task in sorted({t for row in rows for t in row}):  # fixed order: float sums, and so ties, never vary
-        scored = sorted(((row[task], i) for i, row in enumerate(rows) if row.get(task) is not None), key=lambda si: -si[0])
+    for task in sorted(
+        {t for row in rows for t in row}
+    ):  # fixed order: float sums, and so ties, never vary
+        scored = sorted(
+            ((row[task], i) for i, row in enumerate(rows) if row.get(task) is not None),
+            key=lambda si: -si[0],
+        )
         position = 0
         while position < len(scored):
             tied = [i for score, i in scored if score == scored[position][0]]

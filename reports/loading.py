@@ -26,8 +26,14 @@ NOT_TASK_FILES = {"model_meta.json"}
 SIDE_FOLDER = "embedboard"
 EXPERIMENTS_FOLDER = "experiments"
 # mteb 1.x grouped similarity metrics under these keys; mteb 2.x prefixes them flat.
-GROUP_PREFIX = {"cos_sim": "cosine", "dot": "dot", "euclidean": "euclidean", "manhattan": "manhattan",
-                "max": "max", "similarity": "similarity"}
+GROUP_PREFIX = {
+    "cos_sim": "cosine",
+    "dot": "dot",
+    "euclidean": "euclidean",
+    "manhattan": "manhattan",
+    "max": "max",
+    "similarity": "similarity",
+}
 # Revision folders that hold results copied from model cards rather than a real run.
 WEAK_REVISIONS = ("external", "no_revision_available")
 MAX_DEPTH = 5
@@ -65,8 +71,12 @@ class ResultFolder:
         """The MRL dimension of an experiment folder named `embed_dim_<d>` (mteb's name for
         `get_model(..., embed_dim=d)`) or `dim_<d>` (ours before mteb parity), else None."""
         for prefix in ("embed_dim_", "dim_"):
-            if self.experiment and self.experiment.startswith(prefix) and self.experiment[len(prefix):].isdigit():
-                return int(self.experiment[len(prefix):])
+            if (
+                self.experiment
+                and self.experiment.startswith(prefix)
+                and self.experiment[len(prefix) :].isdigit()
+            ):
+                return int(self.experiment[len(prefix) :])
         return None
 
 
@@ -85,16 +95,28 @@ def _flatten(metrics: dict[str, Any]) -> Metrics:
 
 def _is_subset_level(split_scores: dict[str, Any]) -> bool:
     """mteb < 1.11 wrote `{subset: {metrics}}` for multilingual tasks, bare metrics otherwise."""
-    return any(isinstance(v, dict) and k not in GROUP_PREFIX and k != "v_measures" for k, v in split_scores.items())
+    return any(
+        isinstance(v, dict) and k not in GROUP_PREFIX and k != "v_measures"
+        for k, v in split_scores.items()
+    )
 
 
 def _parse_legacy(data: dict[str, Any]) -> dict[str, dict[str, Metrics]]:
     scores: dict[str, dict[str, Metrics]] = {}
     for split, split_scores in data.items():
-        if split in {"mteb_dataset_name", "mteb_version", "dataset_revision", "task_name"} or not isinstance(split_scores, dict):
+        if split in {
+            "mteb_dataset_name",
+            "mteb_version",
+            "dataset_revision",
+            "task_name",
+        } or not isinstance(split_scores, dict):
             continue
         if _is_subset_level(split_scores):
-            scores[split] = {subset: _flatten(m) for subset, m in split_scores.items() if isinstance(m, dict) and subset not in GROUP_PREFIX}
+            scores[split] = {
+                subset: _flatten(m)
+                for subset, m in split_scores.items()
+                if isinstance(m, dict) and subset not in GROUP_PREFIX
+            }
         else:
             scores[split] = {"default": _flatten(split_scores)}
     return scores
@@ -105,7 +127,9 @@ def _parse_modern(raw_scores: dict[str, Any]) -> dict[str, dict[str, Metrics]]:
     for split, entries in raw_scores.items():
         if isinstance(entries, dict):  # some hand-written files key subsets by name
             entries = [{"hf_subset": subset, **metrics} for subset, metrics in entries.items()]
-        scores[split] = {str(entry.get("hf_subset", "default")): _flatten(entry) for entry in entries}
+        scores[split] = {
+            str(entry.get("hf_subset", "default")): _flatten(entry) for entry in entries
+        }
     return scores
 
 
@@ -115,7 +139,9 @@ def parse_task_file(path: str | Path) -> TaskFile:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise EmbedboardError(f"Cannot read result file {path}: {err}. Delete it or re-run the task.") from err
+        raise EmbedboardError(
+            f"Cannot read result file {path}: {err}. Delete it or re-run the task."
+        ) from err
     if not isinstance(data, dict):
         raise EmbedboardError(f"{path} is not an mteb result file (expected a JSON object).")
     name = data.get("task_name") or data.get("mteb_dataset_name") or path.stem
@@ -126,7 +152,12 @@ def parse_task_file(path: str | Path) -> TaskFile:
     if not scores:
         raise EmbedboardError(f"{path} holds no scores; is it an mteb TaskResult file?")
     version = data.get("mteb_version")
-    return TaskFile(task_name=str(name), path=path, scores=scores, mteb_version=version if isinstance(version, str) else None)
+    return TaskFile(
+        task_name=str(name),
+        path=path,
+        scores=scores,
+        mteb_version=version if isinstance(version, str) else None,
+    )
 
 
 def model_name_from_folder(folder_name: str) -> str:
@@ -135,7 +166,11 @@ def model_name_from_folder(folder_name: str) -> str:
 
 
 def _task_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.json") if p.name not in NOT_TASK_FILES and not p.name.startswith("."))
+    return sorted(
+        p
+        for p in folder.glob("*.json")
+        if p.name not in NOT_TASK_FILES and not p.name.startswith(".")
+    )
 
 
 def load_folder(folder: str | Path) -> ResultFolder:
@@ -173,7 +208,9 @@ def discover(roots: list[str | Path]) -> list[ResultFolder]:
     for root in roots:
         root = Path(root)
         if not root.is_dir():
-            raise EmbedboardError(f"Results folder {root} does not exist. Run `embedboard eval` first or pass --results DIR.")
+            raise EmbedboardError(
+                f"Results folder {root} does not exist. Run `embedboard eval` first or pass --results DIR."
+            )
         base_depth = len(root.resolve().parts)
         for dirpath, dirnames, _ in os.walk(root.resolve()):
             here = Path(dirpath)
@@ -216,7 +253,9 @@ def revision_groups(folders: list[ResultFolder]) -> list[list[ResultFolder]]:
     return [folders]
 
 
-def group_by_model(folders: list[ResultFolder], with_experiments: bool = False) -> dict[tuple[str, str | None], list[ResultFolder]]:
+def group_by_model(
+    folders: list[ResultFolder], with_experiments: bool = False
+) -> dict[tuple[str, str | None], list[ResultFolder]]:
     """Folders grouped per (model, experiment); experiments only when asked for."""
     groups: dict[tuple[str, str | None], list[ResultFolder]] = {}
     for folder in folders:

@@ -46,7 +46,10 @@ def _mteb_meta(model: str) -> dict[str, Any]:
         meta = mteb.get_model_meta(model, fetch_from_hf=False)  # reports never touch the network
     except Exception:  # noqa: BLE001 -- mteb raises several types for a model it does not know
         return {}
-    return {key: getattr(meta, key, None) for key in ("reference", "n_parameters", "embed_dim", "max_tokens", "release_date")}
+    return {
+        key: getattr(meta, key, None)
+        for key in ("reference", "n_parameters", "embed_dim", "max_tokens", "release_date")
+    }
 
 
 def _card_meta(model: str) -> dict[str, Any]:
@@ -97,7 +100,9 @@ def model_info(model: str, folders: list[ResultFolder]) -> ModelInfo:
     release = first("release_date")
     reference = first("reference")
     return ModelInfo(
-        reference=str(reference) if reference and str(reference).startswith(("http://", "https://")) else None,
+        reference=str(reference)
+        if reference and str(reference).startswith(("http://", "https://"))
+        else None,
         n_parameters=_as_int(first("n_parameters")),
         embed_dim=_as_int(embed_dim),
         max_tokens=_as_int(first("max_tokens")),
@@ -108,4 +113,8 @@ def model_info(model: str, folders: list[ResultFolder]) -> ModelInfo:
 
 def short_revision(revision: str) -> str:
     """A 40-hex revision as its first 8 characters, as git prints it; other names unchanged."""
-    return revision[:8] if len(revision) == 40 and all(c in "0123456789abcdef" for c in revision) else revision
+    return (
+        revision[:8]
+        if len(revision) == 40 and all(c in "0123456789abcdef" for c in revision)
+        else revision
+    )

@@ -35,7 +35,11 @@ class MrlCurve:
 
     @property
     def coverage(self) -> str:
-        return f"{len(self.used)} of {self.suite_size} tasks" if self.suite_size != len(self.used) else f"all {len(self.used)} tasks"
+        return (
+            f"{len(self.used)} of {self.suite_size} tasks"
+            if self.suite_size != len(self.used)
+            else f"all {len(self.used)} tasks"
+        )
 
 
 def model_dims(folders: list[ResultFolder], model: str) -> dict[int | None, list[ResultFolder]]:
@@ -44,15 +48,21 @@ def model_dims(folders: list[ResultFolder], model: str) -> dict[int | None, list
     mine = [f for f in folders if wanted in (f.model, f.short_name)]
     if not mine:
         known = sorted({f.model for f in folders})
-        raise EmbedboardError(f"No results for model {model}. Models found: {', '.join(known) or 'none'}.")
+        raise EmbedboardError(
+            f"No results for model {model}. Models found: {', '.join(known) or 'none'}."
+        )
     by_dim: dict[int | None, list[ResultFolder]] = {}
     for folder in mine:
         if folder.experiment is None or folder.dim is not None:
             by_dim.setdefault(folder.dim, []).append(folder)
     if None not in by_dim:
-        raise EmbedboardError(f"{model} has no native run (results/<org>__<model>/<revision>/<Task>.json); run `embedboard eval` without --dims first.")
+        raise EmbedboardError(
+            f"{model} has no native run (results/<org>__<model>/<revision>/<Task>.json); run `embedboard eval` without --dims first."
+        )
     if len(by_dim) == 1:
-        raise EmbedboardError(f"{model} has no MRL dims (experiments/embed_dim_<d>/); run `embedboard eval --dims 256,128 ...`.")
+        raise EmbedboardError(
+            f"{model} has no MRL dims (experiments/embed_dim_<d>/); run `embedboard eval --dims 256,128 ...`."
+        )
     return by_dim
 
 
@@ -66,10 +76,14 @@ def native_dim(native: list[ResultFolder], override: int | None = None) -> int:
             dim = json.loads(meta_path.read_text(encoding="utf-8")).get("embed_dim")
             if isinstance(dim, int):
                 return dim
-    raise EmbedboardError(f"Cannot tell the native dimension of {native[0].model}: no embed_dim in model_meta.json. Pass --native-dim.")
+    raise EmbedboardError(
+        f"Cannot tell the native dimension of {native[0].model}: no embed_dim in model_meta.json. Pass --native-dim."
+    )
 
 
-def build_curve(by_dim: dict[int | None, list[ResultFolder]], suite: SuiteSpec, full_dim: int) -> MrlCurve | None:
+def build_curve(
+    by_dim: dict[int | None, list[ResultFolder]], suite: SuiteSpec, full_dim: int
+) -> MrlCurve | None:
     """The suite's curve; None when the native run has none of the suite's tasks."""
     model = by_dim[None][0].model
     scored: dict[int, list[tuple[str, str, float | None]]] = {}
@@ -95,8 +109,17 @@ def build_curve(by_dim: dict[int | None, list[ResultFolder]], suite: SuiteSpec, 
         for key in [k for k in suite.column_keys() if k in present]:
             series.setdefault(key, {})[dim] = mean(s for k, s in rows if k == key)  # type: ignore[assignment]
     excluded = [n for n in present_native if n not in complete]
-    return MrlCurve(model=model, suite=suite, full_dim=full_dim, dims=dims, series=series, used=complete, excluded=excluded,
-                    suite_size=len(names), counts=counts)
+    return MrlCurve(
+        model=model,
+        suite=suite,
+        full_dim=full_dim,
+        dims=dims,
+        series=series,
+        used=complete,
+        excluded=excluded,
+        suite_size=len(names),
+        counts=counts,
+    )
 
 
 def drop_table(curve: MrlCurve) -> Table:
@@ -115,14 +138,19 @@ def drop_table(curve: MrlCurve) -> Table:
         for name in names:
             value = curve.series[name][dim]
             delta = value - full[name]
-            cells.append(f"{value:.{decimals}f}" + ("" if dim == curve.full_dim else f" ({delta:+.{decimals}f})"))
+            cells.append(
+                f"{value:.{decimals}f}"
+                + ("" if dim == curve.full_dim else f" ({delta:+.{decimals}f})")
+            )
             keys.append(value)
             if name == AVG:
                 cells.append(f"{ratio:.1f}%")
                 keys.append(ratio)
         table.rows.append(cells)
         table.sort_keys.append(keys)
-    table.notes.append(f"Cells: score at that dim (change vs dim {curve.full_dim}); {len(curve.used)} task(s): {', '.join(curve.used)}.")
+    table.notes.append(
+        f"Cells: score at that dim (change vs dim {curve.full_dim}); {len(curve.used)} task(s): {', '.join(curve.used)}."
+    )
     if curve.suite.profile_note:
         table.notes.append(curve.suite.profile_note + ".")
     if curve.excluded:

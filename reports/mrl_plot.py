@@ -25,7 +25,9 @@ FILE_METADATA = {
     "svg": {"Date": None, "Creator": "embedboard"},
     "png": {"Software": "embedboard"},
 }
-SVG_HASH_SALT = "embedboard"  # matplotlib salts SVG clip-path/glyph ids with a random uuid otherwise
+SVG_HASH_SALT = (
+    "embedboard"  # matplotlib salts SVG clip-path/glyph ids with a random uuid otherwise
+)
 PCT_FLOOR = 80.0  # "% of full" panel's lowest tick, unless a line drops below it
 
 
@@ -39,7 +41,7 @@ def plot_stem(out_dir: str | Path, curve: MrlCurve) -> Path:
 
 
 def _legend_label(curve: MrlCurve, name: str) -> str:
-    """"Retrieval (3 tasks)"; AVG says how many tasks it averages and which type it equals, if only one."""
+    """ "Retrieval (3 tasks)"; AVG says how many tasks it averages and which type it equals, if only one."""
     count = curve.counts.get(name, 0)
     unit = "domain" if curve.suite.columns == "subsets" else "task"
     plural = "" if count == 1 else "s"
@@ -65,9 +67,22 @@ def draw(curve: MrlCurve) -> plt.Figure:
         pct = [100.0 * v / full if full else 0.0 for v in values]
         lowest_pct = min(lowest_pct, *pct)
         if name == AVG:
-            style = {"color": "black", "linewidth": 2.0, "linestyle": "--", "marker": "o", "markersize": 4, "zorder": 4}
+            style = {
+                "color": "black",
+                "linewidth": 2.0,
+                "linestyle": "--",
+                "marker": "o",
+                "markersize": 4,
+                "zorder": 4,
+            }
         else:
-            style = {"linewidth": 2.4, "marker": markers[i % len(markers)], "markersize": 6, "alpha": 0.85, "zorder": 3}
+            style = {
+                "linewidth": 2.4,
+                "marker": markers[i % len(markers)],
+                "markersize": 6,
+                "alpha": 0.85,
+                "zorder": 3,
+            }
         label = _legend_label(curve, name)
         ax_abs.plot(dims, values, label=label, **style)
         ax_pct.plot(dims, pct, label=label, **style)
@@ -85,7 +100,10 @@ def draw(curve: MrlCurve) -> plt.Figure:
     ax_pct.set_ylim(min(PCT_FLOOR, 10 * math.floor(lowest_pct / 10)), 101)
     ax_pct.axhline(100, color="grey", linewidth=0.8)
     ax_pct.set_ylabel(f"% of the full-dim ({curve.full_dim}) score")
-    fig.suptitle(f"{curve.model} on {curve.suite.title}: score vs dimension ({curve.coverage}; full dim {curve.full_dim})", fontsize=10)
+    fig.suptitle(
+        f"{curve.model} on {curve.suite.title}: score vs dimension ({curve.coverage}; full dim {curve.full_dim})",
+        fontsize=10,
+    )
     ax_pct.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     fig.tight_layout()
     return fig

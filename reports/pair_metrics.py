@@ -13,7 +13,13 @@ from __future__ import annotations
 import numpy as np
 
 # (name, higher score = more similar), in the column order items rows are stored in.
-FUNCTIONS = (("similarity", True), ("cosine", True), ("manhattan", False), ("euclidean", False), ("dot", True))
+FUNCTIONS = (
+    ("similarity", True),
+    ("cosine", True),
+    ("manhattan", False),
+    ("euclidean", False),
+    ("dot", True),
+)
 METRICS = ("max_ap", "max_accuracy", "max_f1")
 
 
@@ -22,7 +28,9 @@ class PairStatistic:
 
     def __init__(self, values: np.ndarray, metric: str) -> None:
         if metric not in METRICS:
-            raise ValueError(f"unknown pair-classification metric {metric!r}; known: {', '.join(METRICS)}")
+            raise ValueError(
+                f"unknown pair-classification metric {metric!r}; known: {', '.join(METRICS)}"
+            )
         self.metric = metric
         self.n = len(values)
         labels = values[:, 0]
@@ -33,18 +41,26 @@ class PairStatistic:
             sorted_keys = keys[order]
             self.orders.append(order)
             self.sorted_labels.append(labels[order])
-            self.group_ends.append(np.flatnonzero(np.append(sorted_keys[1:] != sorted_keys[:-1], True)))
+            self.group_ends.append(
+                np.flatnonzero(np.append(sorted_keys[1:] != sorted_keys[:-1], True))
+            )
 
     def counts(self, idx: np.ndarray) -> np.ndarray:
         """(resamples, n) drawn indices -> (resamples, n) multiplicities."""
         rows = idx.shape[0]
         offsets = (np.arange(rows) * self.n)[:, None]
-        return np.bincount((idx + offsets).ravel(), minlength=rows * self.n).reshape(rows, self.n).astype(np.float64)
+        return (
+            np.bincount((idx + offsets).ravel(), minlength=rows * self.n)
+            .reshape(rows, self.n)
+            .astype(np.float64)
+        )
 
     def __call__(self, idx: np.ndarray) -> np.ndarray:
         counts = self.counts(idx)
         best = np.full(len(counts), -np.inf)
-        for order, labels, ends in zip(self.orders, self.sorted_labels, self.group_ends, strict=True):
+        for order, labels, ends in zip(
+            self.orders, self.sorted_labels, self.group_ends, strict=True
+        ):
             weights = counts[:, order]
             tp = np.cumsum(weights * labels, axis=1)[:, ends]
             drawn = np.cumsum(weights, axis=1)[:, ends]
@@ -59,7 +75,9 @@ class PairStatistic:
             precision = np.where(drawn > 0, tp / drawn, 0.0)
             if self.metric == "max_ap":
                 gained = np.diff(tp, axis=1, prepend=0.0)
-                return np.where(positives[:, 0] > 0, (gained * precision).sum(axis=1) / positives[:, 0], 0.0)
+                return np.where(
+                    positives[:, 0] > 0, (gained * precision).sum(axis=1) / positives[:, 0], 0.0
+                )
             inside = (drawn > 0) & (drawn < total)  # mteb's thresholds sit between drawn rows
             if self.metric == "max_accuracy":
                 negatives_left = (total - positives) - (drawn - tp)

@@ -32,10 +32,14 @@ def replace_section(text: str, suite: str, body: str, source: str = "README") ->
             f"Add these two lines where the table should go:\n{start}\n{end}"
         )
     if n_start > 1 or n_end > 1:
-        raise EmbedboardError(f"{source} has more than one {start} / {end} pair; keep one per suite.")
+        raise EmbedboardError(
+            f"{source} has more than one {start} / {end} pair; keep one per suite."
+        )
     head, rest = text.split(start, 1)
     if end not in rest:
-        raise EmbedboardError(f"{source}: the end marker {end} comes before the start marker {start}.")
+        raise EmbedboardError(
+            f"{source}: the end marker {end} comes before the start marker {start}."
+        )
     _, tail = rest.split(end, 1)
     return f"{head}{start}\n{body.strip(chr(10))}\n{end}{tail}"
 

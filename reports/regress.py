@@ -91,22 +91,32 @@ def load_side(path: str | Path) -> ResultFolder:
             f"{path} holds results of {len(models)} models ({', '.join(models[:5]) or 'none'}); pass one revision folder "
             f"(results/<org>__<model>/<revision>) or experiment folder (.../experiments/embed_dim_<d>)."
         )
-    return ResultFolder(model=models[0], revision="+".join(f.revision for f in native), experiment=None, path=path.resolve(),
-                        tasks=merge_revisions(native))
+    return ResultFolder(
+        model=models[0],
+        revision="+".join(f.revision for f in native),
+        experiment=None,
+        path=path.resolve(),
+        tasks=merge_revisions(native),
+    )
 
 
 def _task_defs(base: ResultFolder, cand: ResultFolder, suite: SuiteSpec | None) -> list[TaskDef]:
     """The suite's tasks, or every task present (its splits/subsets as the baseline scored them)."""
     if suite is not None:
         return list(suite.tasks)
-    only_base, only_cand = sorted(set(base.tasks) - set(cand.tasks)), sorted(set(cand.tasks) - set(base.tasks))
+    only_base, only_cand = (
+        sorted(set(base.tasks) - set(cand.tasks)),
+        sorted(set(cand.tasks) - set(base.tasks)),
+    )
     if only_base or only_cand:
         raise EmbedboardError(_missing_message(only_base, only_cand, base, cand))
     defs = []
     for name in sorted(base.tasks):
         known = task_def_for(name)
         held = base.tasks[name].scores
-        splits = tuple(s for s in (known.eval_splits if known else held) if s in held) or tuple(held)
+        splits = tuple(s for s in (known.eval_splits if known else held) if s in held) or tuple(
+            held
+        )
         subsets = tuple(sorted({sub for s in splits for sub in held[s]}))
         main = known.main_score if known else _stored_main(base.tasks[name])
         defs.append(TaskDef(name, known.type if known else "Other", main, splits, subsets))
@@ -122,7 +132,9 @@ def _stored_main(task_file: TaskFile) -> str:
     return "main_score"
 
 
-def _missing_message(cand_lacks: list[str], base_lacks: list[str], base: ResultFolder, cand: ResultFolder) -> str:
+def _missing_message(
+    cand_lacks: list[str], base_lacks: list[str], base: ResultFolder, cand: ResultFolder
+) -> str:
     """Name every task a side lacks (incomplete files count as missing), and the fix."""
     both = [t for t in cand_lacks if t in base_lacks]
     parts = []
@@ -132,30 +144,47 @@ def _missing_message(cand_lacks: list[str], base_lacks: list[str], base: ResultF
         parts.append(f"missing from the candidate ({cand.path}): {', '.join(only)}")
     if only := [t for t in base_lacks if t not in both]:
         parts.append(f"missing from the baseline ({base.path}): {', '.join(only)}")
-    return "A missing task is not a pass; " + "; ".join(parts) + ". Evaluate them, or pick a --suite both sides cover."
+    return (
+        "A missing task is not a pass; "
+        + "; ".join(parts)
+        + ". Evaluate them, or pick a --suite both sides cover."
+    )
 
 
-def _significance(task: TaskDef, base: ResultFolder, cand: ResultFolder, th: Thresholds) -> tuple[BootstrapResult | None, str]:
+def _significance(
+    task: TaskDef, base: ResultFolder, cand: ResultFolder, th: Thresholds
+) -> tuple[BootstrapResult | None, str]:
     # Items sit beside the task file (a merged model folder spans several revision folders).
     items_a = load_items(items_path(base.tasks[task.name].path.parent, task.name))
     items_b = load_items(items_path(cand.tasks[task.name].path.parent, task.name))
     if items_a is None or items_b is None:
-        side = "either side" if items_a is None and items_b is None else ("the baseline" if items_a is None else "the candidate")
+        side = (
+            "either side"
+            if items_a is None and items_b is None
+            else ("the baseline" if items_a is None else "the candidate")
+        )
         return None, f"no per-item scores on {side}"
     for items in (items_a, items_b):
         if items.kind != "pairs" and items.metric not in (None, task.main_score):
             return None, f"items hold {items.metric}, not the main metric {task.main_score}"
     try:
         result = paired_bootstrap(
-            restrict(items_a, task.eval_splits, task.hf_subsets), restrict(items_b, task.eval_splits, task.hf_subsets),
-            th.n_resamples, th.seed,
+            restrict(items_a, task.eval_splits, task.hf_subsets),
+            restrict(items_b, task.eval_splits, task.hf_subsets),
+            th.n_resamples,
+            th.seed,
         )
     except ItemsMismatch as err:
         return None, f"items not comparable: {err}"
     return result, ""
 
 
-def compare(baseline: str | Path, candidate: str | Path, suite: SuiteSpec | None = None, thresholds: Thresholds | None = None) -> Comparison:
+def compare(
+    baseline: str | Path,
+    candidate: str | Path,
+    suite: SuiteSpec | None = None,
+    thresholds: Thresholds | None = None,
+) -> Comparison:
     """Load both folders, score every task, test the drops, and decide."""
     th = thresholds or Thresholds()
     base, cand = load_side(baseline), load_side(candidate)
@@ -166,9 +195,14 @@ def compare(baseline: str | Path, candidate: str | Path, suite: SuiteSpec | None
     if absent_base or absent_cand:
         raise EmbedboardError(_missing_message(absent_cand, absent_base, base, cand))
     for task in defs:
-        score_a, score_b = task_score(base.tasks[task.name], task), task_score(cand.tasks[task.name], task)
+        score_a, score_b = (
+            task_score(base.tasks[task.name], task),
+            task_score(cand.tasks[task.name], task),
+        )
         test, note = _significance(task, base, cand, th)
-        row = TaskComparison(task.name, task.type, score_a or 0.0, score_b or 0.0, test, note, alpha=th.alpha)
+        row = TaskComparison(
+            task.name, task.type, score_a or 0.0, score_b or 0.0, test, note, alpha=th.alpha
+        )
         drop = -row.delta
         if drop > th.max_task_drop and (test is None or row.significant_drop):
             row = replace(row, regressed=True)

@@ -33,7 +33,9 @@ def _test_cells(row: TaskComparison) -> tuple[str, str]:
 def to_markdown(comparison: Comparison) -> str:
     th = comparison.thresholds
     status = "REGRESSION" if comparison.regressed else "OK"
-    suite = f"suite `{comparison.suite.name}`" if comparison.suite else "tasks present on both sides"
+    suite = (
+        f"suite `{comparison.suite.name}`" if comparison.suite else "tasks present on both sides"
+    )
     lines = [
         f"## embedboard regress: {status}",
         "",
@@ -45,7 +47,11 @@ def to_markdown(comparison: Comparison) -> str:
     ]
     if comparison.reasons:
         lines += ["", "**Regressions:** " + "; ".join(comparison.reasons) + "."]
-    lines += ["", "| Task | Type | Baseline | Candidate | Δ | 95% CI of Δ | p(drop) | Verdict |", "|---|---|---:|---:|---:|---:|---:|---|"]
+    lines += [
+        "",
+        "| Task | Type | Baseline | Candidate | Δ | 95% CI of Δ | p(drop) | Verdict |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
+    ]
     for row in sorted(comparison.tasks, key=lambda r: (r.type, r.name)):
         ci, p = _test_cells(row)
         lines.append(
@@ -57,10 +63,15 @@ def to_markdown(comparison: Comparison) -> str:
         a, b = mean(r.baseline for r in rows) or 0.0, mean(r.candidate for r in rows) or 0.0
         lines.append(f"| {task_type} | {len(rows)} | {a:.2f} | {b:.2f} | {b - a:+.2f} |")
     a, b = comparison.avg("baseline"), comparison.avg("candidate")
-    lines.append(f"| **AVG** | {len(comparison.tasks)} | **{a:.2f}** | **{b:.2f}** | **{b - a:+.2f}** |")
+    lines.append(
+        f"| **AVG** | {len(comparison.tasks)} | **{a:.2f}** | **{b:.2f}** | **{b - a:+.2f}** |"
+    )
     untested = [r for r in comparison.tasks if r.test is None]
     if untested:
-        lines += ["", f"No significance test for {len(untested)} of {len(comparison.tasks)} task(s); the threshold alone decides for them:"]
+        lines += [
+            "",
+            f"No significance test for {len(untested)} of {len(comparison.tasks)} task(s); the threshold alone decides for them:",
+        ]
         by_reason: dict[str, list[str]] = {}
         for row in untested:
             by_reason.setdefault(row.note, []).append(row.name)

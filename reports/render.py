@@ -65,7 +65,9 @@ def _html_table(table: Table) -> str:
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in table.notes)
     return (
         f"<h2>{html.escape(table.title)}</h2>\n"
-        f'<table class="embedboard">\n<thead><tr>{head}</tr></thead>\n<tbody>\n' + "\n".join(body) + "\n</tbody>\n</table>\n"
+        f'<table class="embedboard">\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
+        + "\n".join(body)
+        + "\n</tbody>\n</table>\n"
         + (f'<ul class="notes">{notes}</ul>\n' if notes else "")
     )
 
@@ -73,7 +75,9 @@ def _html_table(table: Table) -> str:
 def to_html(tables: list[Table], title: str) -> str:
     """One HTML file holding every table, each sortable by clicking its headers."""
     page = TEMPLATE.read_text(encoding="utf-8")
-    return page.replace("<!--TITLE-->", html.escape(title)).replace("<!--TABLES-->", "".join(_html_table(t) for t in tables))
+    return page.replace("<!--TITLE-->", html.escape(title)).replace(
+        "<!--TABLES-->", "".join(_html_table(t) for t in tables)
+    )
 
 
 def render(tables: list[Table], fmt: str, title: str) -> str:

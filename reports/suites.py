@@ -48,7 +48,9 @@ class SuiteSpec:
         """Type names (or subset names) in the order the leaderboard prints them."""
         if self.columns == "subsets":
             subsets = self.tasks[0].hf_subsets or ()
-            return [s for s in self.labels if s in subsets] + [s for s in subsets if s not in self.labels]
+            return [s for s in self.labels if s in subsets] + [
+                s for s in subsets if s not in self.labels
+            ]
         types = sorted({t.type for t in self.tasks})
         return [t for t in self.labels if t in types] + [t for t in types if t not in self.labels]
 
@@ -112,19 +114,29 @@ def _apply_profile(suite: SuiteSpec, profile: str) -> SuiteSpec:
     known = profiles(suite.name)
     if profile not in known:
         names = ", ".join(sorted(known)) or "none"
-        raise EmbedboardError(f"Unknown profile {profile!r} for suite {suite.name}; its profiles: {names}.")
+        raise EmbedboardError(
+            f"Unknown profile {profile!r} for suite {suite.name}; its profiles: {names}."
+        )
     spec = known[profile] or {}
     metrics, splits = dict(spec.get("metrics") or {}), dict(spec.get("splits") or {})
     task_names = {t.name for t in suite.tasks} | {t.type for t in suite.tasks}
     unknown = sorted((set(metrics) | set(splits)) - task_names)
     if unknown:
-        raise EmbedboardError(f"Profile {profile} in {LEADERBOARDS_FILE} names {', '.join(unknown)}, not a task or type of {suite.name}.")
+        raise EmbedboardError(
+            f"Profile {profile} in {LEADERBOARDS_FILE} names {', '.join(unknown)}, not a task or type of {suite.name}."
+        )
     tasks = []
     for task in suite.tasks:
         metric = metrics.get(task.name, metrics.get(task.type, task.main_score))
         split = splits.get(task.name, splits.get(task.type))
-        tasks.append(replace(task, main_score=metric, eval_splits=tuple(split) if split else task.eval_splits))
-    changed = [f"{key}: {value}" for key, value in metrics.items()] + [f"{key}: split {'+'.join(v)}" for key, v in splits.items()]
+        tasks.append(
+            replace(
+                task, main_score=metric, eval_splits=tuple(split) if split else task.eval_splits
+            )
+        )
+    changed = [f"{key}: {value}" for key, value in metrics.items()] + [
+        f"{key}: split {'+'.join(v)}" for key, v in splits.items()
+    ]
     description = f"{spec['description']}; " if spec.get("description") else ""
     note = f"Profile {profile}: {description}changes {'; '.join(changed) or 'nothing'}"
     return replace(suite, tasks=tuple(tasks), profile=profile, profile_note=note)
@@ -150,7 +162,9 @@ def resolve_suite(name: str, profile: str | None = None) -> SuiteSpec:
         )
         return _apply_profile(suite, profile) if profile else suite
     if profile:
-        raise EmbedboardError(f"Suite {name} has no table profiles; profiles belong to the suites in {LEADERBOARDS_FILE}.")
+        raise EmbedboardError(
+            f"Suite {name} has no table profiles; profiles belong to the suites in {LEADERBOARDS_FILE}."
+        )
     project = _project_suites().get(name)
     if project is None:
         raise unknown_name_error("suite", name, known_suites(), "embedboard suites")

@@ -50,7 +50,9 @@ class InstructionTable:
         sides = tuple(payload.get("applies_to") or ())
         bad = [s for s in sides if s not in SIDES]
         if bad or not sides:
-            raise EmbedboardError(f"Instruction table {origin}: applies_to must list some of {SIDES}, got {sides}.")
+            raise EmbedboardError(
+                f"Instruction table {origin}: applies_to must list some of {SIDES}, got {sides}."
+            )
         known = {"name", "applies_to", "default", "by_type", "by_task", "description", "source"}
         unknown = set(payload) - known
         if unknown:
@@ -98,14 +100,18 @@ def _read(path: Path) -> dict[str, Any]:
         try:
             payload = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as err:
-            raise EmbedboardError(f"Instruction table {path} is not valid JSON ({err}); fix the file.") from err
+            raise EmbedboardError(
+                f"Instruction table {path} is not valid JSON ({err}); fix the file."
+            ) from err
     if not isinstance(payload, dict):
         raise EmbedboardError(f"Instruction table {path} must be a mapping.")
     return payload
 
 
 def available_tables() -> list[str]:
-    return sorted(p.stem for p in TABLES_DIR.glob("*.json")) + sorted(p.stem for p in TABLES_DIR.glob("*.yaml"))
+    return sorted(p.stem for p in TABLES_DIR.glob("*.json")) + sorted(
+        p.stem for p in TABLES_DIR.glob("*.yaml")
+    )
 
 
 @lru_cache(maxsize=64)
@@ -120,10 +126,14 @@ def load_table(name_or_path: str) -> InstructionTable:
         candidate = TABLES_DIR / f"{name_or_path}{suffix}"
         if candidate.exists():
             return InstructionTable.from_dict(_read(candidate), str(candidate))
-    raise unknown_name_error("instruction table", name_or_path, available_tables(), "ls tasks/instructions")
+    raise unknown_name_error(
+        "instruction table", name_or_path, available_tables(), "ls tasks/instructions"
+    )
 
 
-def resolve_instruction(table: str | None, task: TaskContext, prompt_type: PromptType) -> str | None:
+def resolve_instruction(
+    table: str | None, task: TaskContext, prompt_type: PromptType
+) -> str | None:
     if table is None:
         return None
     return load_table(table).resolve(task, prompt_type)

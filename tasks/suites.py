@@ -52,7 +52,12 @@ class Suite:
         if only:
             unknown = [n for n in only if n not in names]
             if unknown:
-                raise unknown_name_error(f"task in suite {self.name}", unknown[0], names, f"embedboard suites --tasks {self.name}")
+                raise unknown_name_error(
+                    f"task in suite {self.name}",
+                    unknown[0],
+                    names,
+                    f"embedboard suites --tasks {self.name}",
+                )
             names = [n for n in names if n in only]
         return [pool[n] if n in pool else _get_task(n) for n in names]
 
@@ -87,7 +92,7 @@ def load_suites() -> dict[str, Suite]:
 
 
 def _squashed(name: str) -> str:
-    """"MTEB(eng, v2)" == "mteb(eng,v2)", "Pair Classification" == "PairClassification"."""
+    """ "MTEB(eng, v2)" == "mteb(eng,v2)", "Pair Classification" == "PairClassification"."""
     return "".join(ch for ch in name.lower() if ch not in " _-")
 
 
@@ -103,8 +108,18 @@ def get_suite(name: str) -> Suite:
             return suite
     benchmark = _mteb_benchmark_name(wanted)
     if benchmark is not None:
-        return Suite(name=benchmark, runner="mteb", description=f"mteb benchmark {benchmark}", benchmark=benchmark)
-    aliases = [a for suite in suites.values() for a in (suite.benchmark, *suite.extra.get("aliases", ())) if a]
+        return Suite(
+            name=benchmark,
+            runner="mteb",
+            description=f"mteb benchmark {benchmark}",
+            benchmark=benchmark,
+        )
+    aliases = [
+        a
+        for suite in suites.values()
+        for a in (suite.benchmark, *suite.extra.get("aliases", ()))
+        if a
+    ]
     raise unknown_name_error("suite", name, [*suites, *aliases], "embedboard suites")
 
 
@@ -143,7 +158,9 @@ def resolve_tasks(names: list[str]) -> list[Any]:
     out = []
     for name in names:
         if name not in known:
-            raise unknown_name_error("task", name, known, "python -c 'import mteb; print(mteb.get_tasks())'")
+            raise unknown_name_error(
+                "task", name, known, "python -c 'import mteb; print(mteb.get_tasks())'"
+            )
         out.append(pool[name] if name in pool else mteb.get_task(name))
     return out
 
@@ -156,6 +173,8 @@ def filter_task_types(tasks: list[Any], types: list[str] | None) -> list[Any]:
     by_squashed = {_squashed(t): t for t in present}
     unknown = [t for t in types if _squashed(t) not in by_squashed]
     if unknown:
-        raise unknown_name_error("task type in this selection", unknown[0], present, "embedboard suites --tasks SUITE")
+        raise unknown_name_error(
+            "task type in this selection", unknown[0], present, "embedboard suites --tasks SUITE"
+        )
     wanted = {by_squashed[_squashed(t)] for t in types}
     return [t for t in tasks if t.metadata.type in wanted]

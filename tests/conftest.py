@@ -39,13 +39,24 @@ WORDS = (
 ).split()
 
 
-def write_tiny_bert(folder: Path, *, sentence_transformers: bool = False, pooling: str = "mean") -> Path:
+def write_tiny_bert(
+    folder: Path, *, sentence_transformers: bool = False, pooling: str = "mean"
+) -> Path:
     """A 2-layer, 32-wide BERT with a vocab we write: deterministic weights, seconds to build."""
     import torch
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
     folder.mkdir(parents=True, exist_ok=True)
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS, *[f"##{c}" for c in "abcdefghijklmnopqrstuvwxyz"], *"abcdefghijklmnopqrstuvwxyz.,!?':"]
+    vocab = [
+        "[PAD]",
+        "[UNK]",
+        "[CLS]",
+        "[SEP]",
+        "[MASK]",
+        *WORDS,
+        *[f"##{c}" for c in "abcdefghijklmnopqrstuvwxyz"],
+        *"abcdefghijklmnopqrstuvwxyz.,!?':",
+    ]
     (folder / "vocab.txt").write_text("\n".join(dict.fromkeys(vocab)) + "\n", encoding="utf-8")
     tokenizer = BertTokenizerFast(vocab=str(folder / "vocab.txt"), do_lower_case=True)
     assert tokenizer.tokenize("the dog") == ["the", "dog"], "tiny vocab did not load"

@@ -14,7 +14,9 @@ from embedboard.errors import EmbedboardError
 from embedboard.failures import OneLineParser, debug_requested, run_reporting_failures
 
 DEFAULT_RESULTS = "results"
-DEFAULT_CACHE = os.environ.get("EMBEDBOARD_CACHE_DIR", str(Path.home() / ".cache" / "embedboard" / "embeddings"))
+DEFAULT_CACHE = os.environ.get(
+    "EMBEDBOARD_CACHE_DIR", str(Path.home() / ".cache" / "embedboard" / "embeddings")
+)
 
 EVAL_EPILOG = """examples:
   embedboard eval --model all-MiniLM-L6-v2 --suite smoke --data-dir ../shared/mteb-mirror
@@ -28,7 +30,9 @@ def _csv_ints(text: str) -> list[int]:
     try:
         return [int(part) for part in text.split(",") if part.strip()]
     except ValueError as err:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from err
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integers, got {text!r}"
+        ) from err
 
 
 def _csv(text: str) -> list[str]:
@@ -60,14 +64,38 @@ def add_eval(subparsers: Any) -> None:
         epilog=EVAL_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("-m", "--model", help="registered or --cards name (see `embedboard cards ls`), hub id, or checkpoint folder")
-    p.add_argument("--suite", "-b", "--benchmark", dest="suite",
-                   help="suite name (see `embedboard suites`) or an mteb benchmark name, e.g. \"MTEB(eng, v2)\"")
-    p.add_argument("-t", "--tasks", type=_csv, nargs="+", action="extend",
-                   help="task names, space- or comma-separated (within --suite, or any mteb task without one)")
-    p.add_argument("--task-types", type=_csv, nargs="+", action="extend", metavar="TYPE",
-                   help="keep only tasks of these mteb types, e.g. STS \"Pair Classification\" (spaces optional)")
-    p.add_argument("--data-dir", help="local dataset mirror: a task with HF path P loads from DATA_DIR/P (env EMBEDBOARD_DATA_DIR)")
+    p.add_argument(
+        "-m",
+        "--model",
+        help="registered or --cards name (see `embedboard cards ls`), hub id, or checkpoint folder",
+    )
+    p.add_argument(
+        "--suite",
+        "-b",
+        "--benchmark",
+        dest="suite",
+        help='suite name (see `embedboard suites`) or an mteb benchmark name, e.g. "MTEB(eng, v2)"',
+    )
+    p.add_argument(
+        "-t",
+        "--tasks",
+        type=_csv,
+        nargs="+",
+        action="extend",
+        help="task names, space- or comma-separated (within --suite, or any mteb task without one)",
+    )
+    p.add_argument(
+        "--task-types",
+        type=_csv,
+        nargs="+",
+        action="extend",
+        metavar="TYPE",
+        help='keep only tasks of these mteb types, e.g. STS "Pair Classification" (spaces optional)',
+    )
+    p.add_argument(
+        "--data-dir",
+        help="local dataset mirror: a task with HF path P loads from DATA_DIR/P (env EMBEDBOARD_DATA_DIR)",
+    )
     p.add_argument("--results", default=DEFAULT_RESULTS, help="results folder (default: results/)")
     p.add_argument(
         "--batch-size",
@@ -76,28 +104,54 @@ def add_eval(subparsers: Any) -> None:
         "at 2048 padded tokens and 32 inputs, which measured fastest",
     )
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto (default)")
-    p.add_argument("--dtype", choices=["fp32", "fp16", "bf16"], help="weights dtype for local models (default: the card's)")
+    p.add_argument(
+        "--dtype",
+        choices=["fp32", "fp16", "bf16"],
+        help="weights dtype for local models (default: the card's)",
+    )
     p.add_argument(
         "--cpu-linear",
         choices=["onednn", "torch"],
         help="fp32 linear layers on CPU: onednn (default: weights packed once, ~15%% faster here, "
         "same vectors up to float rounding) or torch (MKL); the card's runtime_cpu_linear sets it too",
     )
-    p.add_argument("--dims", type=_csv_ints, help="MRL dims to evaluate from one encoding pass, e.g. 768,256,64")
+    p.add_argument(
+        "--dims",
+        type=_csv_ints,
+        help="MRL dims to evaluate from one encoding pass, e.g. 768,256,64",
+    )
     p.add_argument("--overwrite", action="store_true", help="redo tasks that already have results")
-    p.add_argument("--cache-dir", default=DEFAULT_CACHE, help=f"embedding cache folder (default: {DEFAULT_CACHE})")
-    p.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
-    p.add_argument("--instructions", help="instruction table name or YAML/JSON file overriding the card's")
-    p.add_argument("--pooling", choices=["cls", "mean", "last-token"], help="pooling for a plain transformers checkpoint")
-    p.add_argument("--max-length", type=_positive_int, help="maximum input tokens (default: the card's)")
-    p.add_argument("--api-base", help="base URL of the embeddings API for remote models (overrides the card)")
+    p.add_argument(
+        "--cache-dir",
+        default=DEFAULT_CACHE,
+        help=f"embedding cache folder (default: {DEFAULT_CACHE})",
+    )
+    p.add_argument(
+        "--no-cache", action="store_true", help="do not read or write the embedding cache"
+    )
+    p.add_argument(
+        "--instructions", help="instruction table name or YAML/JSON file overriding the card's"
+    )
+    p.add_argument(
+        "--pooling",
+        choices=["cls", "mean", "last-token"],
+        help="pooling for a plain transformers checkpoint",
+    )
+    p.add_argument(
+        "--max-length", type=_positive_int, help="maximum input tokens (default: the card's)"
+    )
+    p.add_argument(
+        "--api-base", help="base URL of the embeddings API for remote models (overrides the card)"
+    )
     p.add_argument(
         "--query-variant",
         default="examples",
         help="BRIGHT queries: examples (default) or a reasoning config (gpt4_reason, claude-3-opus_reason, "
         "Gemini-1.0_reason, grit_reason, llama3-70b_reason; the _reason suffix may be left off)",
     )
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars (ours and the libraries')")
+    p.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bars (ours and the libraries')"
+    )
     add_model_source_args(p)
     from embedboard.cli.plan import add_scale_options
 
@@ -112,7 +166,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     args.tasks, args.task_types = _flat(args.tasks), _flat(args.task_types)
     if not args.suite and not args.tasks:
-        raise EmbedboardError("Say what to run: --suite S (see `embedboard suites`) and/or --tasks T1,T2.")
+        raise EmbedboardError(
+            "Say what to run: --suite S (see `embedboard suites`) and/or --tasks T1,T2."
+        )
     if args.quiet:
         from embedboard.quiet import silence_library_progress
 
@@ -138,12 +194,22 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     from embedboard.runners.mteb.runner import finished_runs, run_mteb_tasks
 
-    done_already = finished_runs(card, tasks, args.results, args.dims, args.overwrite, instructions=args.instructions,
-                                 data_dir=data_dir, suite_name=suite.name if suite else "SUITE")
+    done_already = finished_runs(
+        card,
+        tasks,
+        args.results,
+        args.dims,
+        args.overwrite,
+        instructions=args.instructions,
+        data_dir=data_dir,
+        suite_name=suite.name if suite else "SUITE",
+    )
     if done_already is not None:
         for line in done_already:
             print(line)
-        print(f"0 task run(s) written, {len(done_already)} skipped; the model was not loaded. Results under {args.results}/")
+        print(
+            f"0 task run(s) written, {len(done_already)} skipped; the model was not loaded. Results under {args.results}/"
+        )
         return 0
     preflight.check_hub(model_from_hub + preflight.data_from_hub(tasks, data_dir))
 
@@ -157,7 +223,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     auto_probe(args, card)
     encoder = _load_encoder(args, card)
     runtime = _runtime(args, encoder)
-    runtime.update(prefill_if_asked(args, scale, encoder, tasks, data_dir, suite.name if suite else "SUITE"))
+    runtime.update(
+        prefill_if_asked(args, scale, encoder, tasks, data_dir, suite.name if suite else "SUITE")
+    )
 
     outcomes = run_mteb_tasks(
         encoder,
@@ -170,7 +238,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         runtime=runtime,
     )
     done = sum(o.status == "done" for o in outcomes)
-    print(f"{done} task run(s) written, {len(outcomes) - done} skipped; results under {args.results}/")
+    print(
+        f"{done} task run(s) written, {len(outcomes) - done} skipped; results under {args.results}/"
+    )
     return 0
 
 
@@ -224,7 +294,9 @@ def _eval_bright(args: argparse.Namespace, card: Any, suite: Any, data_dir: str 
         instructions=args.instructions,
         runtime=_runtime(args, encoder),
     )
-    metric = bright.main_score(suite.long_context)  # recall_at_1 in the long setting, as the paper reports
+    metric = bright.main_score(
+        suite.long_context
+    )  # recall_at_1 in the long setting, as the paper reports
     label = {"ndcg_at_10": "nDCG@10", "recall_at_1": "Recall@1"}[metric]
     for domain, outcome in summary["domains"].items():
         score = outcome.get(metric)
@@ -246,7 +318,16 @@ def cmd_models(args: argparse.Namespace) -> int:
 
     rows = [("name", "adapter", "dim", "pooling", "instructions", "source")]
     for card in load_cards().values():
-        rows.append((card.name, card.adapter, str(card.dim or "?"), card.pooling or "-", card.instructions or "-", card.source))
+        rows.append(
+            (
+                card.name,
+                card.adapter,
+                str(card.dim or "?"),
+                card.pooling or "-",
+                card.instructions or "-",
+                card.source,
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
@@ -268,7 +349,9 @@ def cmd_suites(args: argparse.Namespace) -> int:
 def add_data(subparsers: Any) -> None:
     p = subparsers.add_parser("data", help="manage local dataset mirrors")
     sub = p.add_subparsers(dest="data_command", required=True)
-    pull = sub.add_parser("pull", help="download a suite's datasets (pinned revisions) into a mirror folder")
+    pull = sub.add_parser(
+        "pull", help="download a suite's datasets (pinned revisions) into a mirror folder"
+    )
     pull.add_argument("suite")
     pull.add_argument("--data-dir", required=True)
     pull.set_defaults(func=cmd_data_pull)
@@ -282,7 +365,12 @@ def cmd_data_pull(args: argparse.Namespace) -> int:
     if suite.runner == "bright":
         targets = [(BRIGHT_HF_PATH, None)]
     else:
-        targets = sorted({(t.metadata.dataset["path"], t.metadata.dataset.get("revision")) for t in suite.mteb_tasks()})
+        targets = sorted(
+            {
+                (t.metadata.dataset["path"], t.metadata.dataset.get("revision"))
+                for t in suite.mteb_tasks()
+            }
+        )
     from embedboard.preflight import check_hub, check_writable_folder
 
     check_writable_folder(args.data_dir, "--data-dir")
@@ -297,7 +385,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="embedboard",
         description="Evaluate text-embedding models on MTEB(eng, v2), C-MTEB and BRIGHT; report leaderboards.",
     )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks (also after the sub-command; env EMBEDBOARD_DEBUG=1)")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="show tracebacks (also after the sub-command; env EMBEDBOARD_DEBUG=1)",
+    )
     subparsers = parser.add_subparsers(dest="command", required=True)
     add_eval(subparsers)
     add_listings(subparsers)

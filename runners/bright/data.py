@@ -145,7 +145,9 @@ def load_rows(source: DataSource, config: str, domain: str, cache_dir: str | Non
     import datasets
 
     try:
-        return datasets.load_dataset(source.location, config, split=domain, cache_dir=mirror_cache_dir(source, cache_dir))
+        return datasets.load_dataset(
+            source.location, config, split=domain, cache_dir=mirror_cache_dir(source, cache_dir)
+        )
     except Exception as err:  # missing config/split in a mirror, network, ...: say what to do
         fill = f"`{pull_command(PULL_SUITE, 'D')}` and pass --data-dir D"
         where = (

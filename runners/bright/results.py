@@ -61,7 +61,9 @@ def has_domain(task_result: dict[str, Any] | None, split: str, domain: str) -> b
     return any(entry.get("hf_subset") == domain for entry in entries)
 
 
-def score_entry(domain: str, metrics: dict[str, float], query_variant: str, split: str) -> dict[str, Any]:
+def score_entry(
+    domain: str, metrics: dict[str, float], query_variant: str, split: str
+) -> dict[str, Any]:
     return {
         "hf_subset": domain,
         "languages": list(LANGUAGES),

@@ -126,23 +126,44 @@ def run_bright(
     for domain in domains:
         if skip_lines.get(domain):
             echo(skip_lines[domain])
-            summary["domains"][domain] = {"status": "skipped", main_score(long_context): None, "seconds": 0.0}
+            summary["domains"][domain] = {
+                "status": "skipped",
+                main_score(long_context): None,
+                "seconds": 0.0,
+            }
             continue
         previous = results.read_task_result(store, task_name)
         summary["domains"][domain] = _run_domain(
-            encoder, store, previous, domain, long_context, variant, data_dir, echo, settings=settings[domain],
+            encoder,
+            store,
+            previous,
+            domain,
+            long_context,
+            variant,
+            data_dir,
+            echo,
+            settings=settings[domain],
             **options,
         )
     summary["seconds"] = round(time.perf_counter() - started_all, 3)
     return summary
 
 
-def _reuse_line(store: ResultsStore, task_name: str, split: str, domain: str, settings: dict[str, Any]) -> str | None:
+def _reuse_line(
+    store: ResultsStore, task_name: str, split: str, domain: str, settings: dict[str, Any]
+) -> str | None:
     """The skip line for a domain already done with these settings; None when it is not done."""
     if not results.has_domain(results.read_task_result(store, task_name), split, domain):
         return None
-    recorded = ((store.read_run_record(task_name) or {}).get("domains") or {}).get(f"{split}/{domain}")
-    return check_reuse(recorded, settings, label=f"{task_name} {split}/{domain}", where=str(store.task_path(task_name)))
+    recorded = ((store.read_run_record(task_name) or {}).get("domains") or {}).get(
+        f"{split}/{domain}"
+    )
+    return check_reuse(
+        recorded,
+        settings,
+        label=f"{task_name} {split}/{domain}",
+        where=str(store.task_path(task_name)),
+    )
 
 
 def _run_domain(
@@ -220,7 +241,9 @@ def _run_domain(
         dataset_revision=data.source.revision or data.source.kind,
     )
     # mteb's run_settings.jsonl row for this (task, split, domain), as ResultCache writes it.
-    store.write_run_settings(task_name, {split: [{"hf_subset": domain}]}, {"batch_size": encoder.card.batch_size})
+    store.write_run_settings(
+        task_name, {split: [{"hf_subset": domain}]}, {"batch_size": encoder.card.batch_size}
+    )
     results.write_task_result(store, payload)
     echo(
         f"done  {task_name} {split}/{domain}: {metric}={means[metric] * 100:.2f}  {seconds:.1f}s  "
@@ -236,4 +259,6 @@ def _write_model_meta(store: ResultsStore, card: Any) -> None:
     from embedboard.models.mteb_bridge import mteb_model_meta
 
     in_experiment = store.folder != store.revision_folder  # an MRL dim: mteb's experiments layout
-    store.write_model_meta(mteb_model_meta(card, experiment_kwargs(card.dim) if in_experiment else None))
+    store.write_model_meta(
+        mteb_model_meta(card, experiment_kwargs(card.dim) if in_experiment else None)
+    )

@@ -61,7 +61,9 @@ class TopK:
             scores[row, inside - offset] = -np.inf
         # The same exact, tie-stable top-k as the generic chunked search (runners/mteb/topk.py).
         cand_scores, cand_index = window_best(scores, offset, self.top_k)
-        self.best_scores, self.best_index = merge_best(self.best_scores, self.best_index, cand_scores, cand_index, self.top_k)
+        self.best_scores, self.best_index = merge_best(
+            self.best_scores, self.best_index, cand_scores, cand_index, self.top_k
+        )
 
     def results(self) -> list[list[tuple[int, float]]]:
         """Per query, (corpus position, score) best first; excluded documents are never present."""

@@ -18,7 +18,10 @@ DATA_DIR_ENV = "EMBEDBOARD_DATA_DIR"
 
 
 def hub_offline() -> bool:
-    return any(os.environ.get(v, "").lower() in {"1", "true", "yes"} for v in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"))
+    return any(
+        os.environ.get(v, "").lower() in {"1", "true", "yes"}
+        for v in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
+    )
 
 
 def default_data_dir(cli_value: str | None) -> str | None:
@@ -106,7 +109,9 @@ def check_mirror(tasks: list[Any], data_dir: str | None, suite_name: str) -> Non
         )
 
 
-def pull(tasks_or_paths: list[tuple[str, str | None]], data_dir: str, show_progress: bool = True) -> list[Path]:
+def pull(
+    tasks_or_paths: list[tuple[str, str | None]], data_dir: str, show_progress: bool = True
+) -> list[Path]:
     """Download each (hf dataset path, revision) into `data_dir/<path>` (a connected machine's job)."""
     from huggingface_hub import snapshot_download
 
@@ -116,7 +121,9 @@ def pull(tasks_or_paths: list[tuple[str, str | None]], data_dir: str, show_progr
         if show_progress:
             print(f"pull {hf_path}@{revision or 'main'} -> {target}", flush=True)
         try:
-            snapshot_download(repo_id=hf_path, repo_type="dataset", revision=revision, local_dir=str(target))
+            snapshot_download(
+                repo_id=hf_path, repo_type="dataset", revision=revision, local_dir=str(target)
+            )
         except Exception as err:  # network, auth, missing repo: say which dataset failed
             raise EmbedboardError(f"Could not download {hf_path}@{revision}: {err}") from err
         written.append(target)

@@ -21,7 +21,7 @@ def data_files(folder: Path) -> list[Path]:
 
 
 def first_damage(folder: Path) -> str | None:
-    """"FILE line N is not valid JSON" / "FILE has no rows" for the first damaged file, else None."""
+    """ "FILE line N is not valid JSON" / "FILE has no rows" for the first damaged file, else None."""
     for path in data_files(folder):
         problem = _jsonl_damage(path) if path.suffix == ".jsonl" else _other_damage(path)
         if problem:
@@ -79,5 +79,7 @@ def damaged_mirror_error(err: BaseException, task: str, folder: str) -> Embedboa
             f"Task {task}: column or split '{name}' is missing from the local copy at {root} ({files}); {fix}."
         )
     if type(err).__name__ in {"DatasetGenerationError", "StopIteration", "EmptyDatasetError"}:
-        return EmbedboardError(f"Task {task}: the local copy at {root} cannot be loaded ({text[:300]}); {fix}.")
+        return EmbedboardError(
+            f"Task {task}: the local copy at {root} cannot be loaded ({text[:300]}); {fix}."
+        )
     return None

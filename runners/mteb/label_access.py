@@ -72,9 +72,14 @@ def read_labels_once(task: Any) -> Any:
         return task
     undersample = task._undersample_data
     calculate_scores = task._calculate_scores
-    last: list[Any] = [None, None]  # (dataset, its _LabelsRead): the 10 experiments share one train split
+    last: list[Any] = [
+        None,
+        None,
+    ]  # (dataset, its _LabelsRead): the 10 experiments share one train split
 
-    def undersample_with_read_labels(dataset: Any, experiment_num: int, idxs: list[int] | None = None) -> Any:
+    def undersample_with_read_labels(
+        dataset: Any, experiment_num: int, idxs: list[int] | None = None
+    ) -> Any:
         if last[0] is not dataset:
             last[0], last[1] = dataset, _LabelsRead(dataset, task.label_column_name)
         return undersample(last[1], experiment_num, idxs)

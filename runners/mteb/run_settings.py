@@ -21,12 +21,20 @@ from embedboard.atomic import atomic_write_text
 FILE_NAME = "run_settings.jsonl"
 
 
-def run_settings_rows(task_name: str, scores: Mapping[str, list[dict[str, Any]]], encode_kwargs: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+def run_settings_rows(
+    task_name: str,
+    scores: Mapping[str, list[dict[str, Any]]],
+    encode_kwargs: Mapping[str, Any] | None,
+) -> list[dict[str, Any]]:
     """The rows mteb's `save_to_cache` builds for one task result (one per split)."""
     from mteb.cache.result_cache import _get_package_versions
 
     versions = _get_package_versions()
-    kwargs = json.loads(json.dumps(dict(encode_kwargs), default=str)) if encode_kwargs is not None else {}
+    kwargs = (
+        json.loads(json.dumps(dict(encode_kwargs), default=str))
+        if encode_kwargs is not None
+        else {}
+    )
     return [
         {
             "task": task_name,

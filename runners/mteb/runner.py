@@ -46,12 +46,16 @@ def _quiet_libraries() -> None:
     """Keep our one bar per encode call readable: silence datasets' and mteb's own bars."""
     import datasets
 
-    warnings.filterwarnings("ignore", message=".*is superseded by.*")  # benchmarks pin old versions on purpose
+    warnings.filterwarnings(
+        "ignore", message=".*is superseded by.*"
+    )  # benchmarks pin old versions on purpose
     datasets.disable_progress_bars()
     # CRITICAL, not ERROR: datasets logs "Failed to load JSON ..." before raising; the raise is
     # what we report (in one line naming the file, see mirror_check).
     datasets.logging.set_verbosity(datasets.logging.CRITICAL)
-    logging.getLogger("mteb").setLevel(logging.ERROR)  # e.g. "superseded" notes for pinned benchmark tasks
+    logging.getLogger("mteb").setLevel(
+        logging.ERROR
+    )  # e.g. "superseded" notes for pinned benchmark tasks
 
 
 def _main_score(task_result: Any) -> float | None:
@@ -83,12 +87,22 @@ def finished_runs(  # noqa: PLR0913
     if overwrite or not tasks or (card.dim is None and dims):
         return None
     before_load = SimpleNamespace(card=card, instruction_table=instructions or card.instructions)
-    configs: list[tuple[int | None, Any]] = [(None, None)] + [(d, None) for d in (dims or []) if d != card.dim]
+    configs: list[tuple[int | None, Any]] = [(None, None)] + [
+        (d, None) for d in (dims or []) if d != card.dim
+    ]
     lines: list[str] = []
     for index, task in enumerate(tasks, 1):
         try:
-            _, _, skipped, pending = _plan(task, before_load, configs, results_root, data_dir, suite_name, False,
-                                           counter=_counter(index, len(tasks)))
+            _, _, skipped, pending = _plan(
+                task,
+                before_load,
+                configs,
+                results_root,
+                data_dir,
+                suite_name,
+                False,
+                counter=_counter(index, len(tasks)),
+            )
         except EmbedboardError:
             return None
         if pending:
@@ -98,7 +112,7 @@ def finished_runs(  # noqa: PLR0913
 
 
 def _counter(index: int, total: int) -> str:
-    """" [i/N]" after a task's name in a long suite, so a user sees where the run stands."""
+    """ " [i/N]" after a task's name in a long suite, so a user sees where the run stands."""
     return f" [{index}/{total}]" if total > 1 else ""
 
 
@@ -127,7 +141,16 @@ def run_mteb_tasks(
     # Decide every task's fate before any work: a result made with other settings stops the
     # run now, not after an hour of other tasks.
     plans = [
-        _plan(task, encoder, configs, results_root, data_dir, suite_name, overwrite, counter=_counter(i, len(tasks)))
+        _plan(
+            task,
+            encoder,
+            configs,
+            results_root,
+            data_dir,
+            suite_name,
+            overwrite,
+            counter=_counter(i, len(tasks)),
+        )
         for i, task in enumerate(tasks, 1)
     ]
     for i, (located, source, skipped, pending) in enumerate(plans, 1):
@@ -139,17 +162,32 @@ def run_mteb_tasks(
         name = located.metadata.name
         origin = source.as_dict()
         read_labels_once(located)
-        reseed(located)  # as a freshly built task: an earlier run may have advanced the shared generators
+        reseed(
+            located
+        )  # as a freshly built task: an earlier run may have advanced the shared generators
         # Loaded once for every dim: mteb leaves data it did not load itself in place.
         with _explained(name, origin, data_dir, suite_name), datasets_cache_for(source):
             located.load_data()
         fresh_state = capture(located)
         try:
             for dim, dim_encoder, store, settings in pending:
-                restore(located, fresh_state)  # every dim draws the samples a fresh evaluation would
+                restore(
+                    located, fresh_state
+                )  # every dim draws the samples a fresh evaluation would
                 outcomes.append(
-                    _evaluate_one(located, dim, dim_encoder, store, origin, runtime or {}, data_dir, suite_name, echo,
-                                  settings=settings, counter=_counter(i, len(tasks)))
+                    _evaluate_one(
+                        located,
+                        dim,
+                        dim_encoder,
+                        store,
+                        origin,
+                        runtime or {},
+                        data_dir,
+                        suite_name,
+                        echo,
+                        settings=settings,
+                        counter=_counter(i, len(tasks)),
+                    )
                 )
         finally:
             located.unload_data()
@@ -174,7 +212,12 @@ def _plan(  # noqa: PLR0913
     overwrite: bool,
     *,
     counter: str = "",
-) -> tuple[Any, Any, list[tuple[str, TaskOutcome]], list[tuple[int | None, Any, ResultsStore, dict[str, Any]]]]:
+) -> tuple[
+    Any,
+    Any,
+    list[tuple[str, TaskOutcome]],
+    list[tuple[int | None, Any, ResultsStore, dict[str, Any]]],
+]:
     """(located task, data source, skip lines with outcomes, dims to evaluate with their settings)."""
     name = task.metadata.name
     card = encoder.card
@@ -183,14 +226,20 @@ def _plan(  # noqa: PLR0913
     skipped: list[tuple[str, TaskOutcome]] = []
     pending: list[tuple[int | None, Any, ResultsStore, dict[str, Any]]] = []
     for dim, dim_encoder in configs:
-        store = ResultsStore(results_root, card.result_name, card.revision or "no_revision_available", dim)
+        store = ResultsStore(
+            results_root, card.result_name, card.revision or "no_revision_available", dim
+        )
         # The full encoder answers for every dim: it holds the instruction table in use.
-        settings = settings_fingerprint(encoder, context, dim=dim, data=source.identity, sides=_sides(task))
+        settings = settings_fingerprint(
+            encoder, context, dim=dim, data=source.identity, sides=_sides(task)
+        )
         if store.has_task(name) and not overwrite:
             label = (name if dim is None else f"{name} @dim {dim}") + counter
             where = str(store.task_path(name))
             line = check_reuse(store.read_run_record(name), settings, label=label, where=where)
-            skipped.append((line, TaskOutcome(name, dim, "skipped", None, 0.0, store.task_path(name))))
+            skipped.append(
+                (line, TaskOutcome(name, dim, "skipped", None, 0.0, store.task_path(name)))
+            )
         else:
             pending.append((dim, dim_encoder, store, settings))
     return located, source, skipped, pending
@@ -217,7 +266,10 @@ def _evaluate_one(  # noqa: PLR0913 -- one task at one dim, and everything its f
     label = (name if dim is None else f"{name} @dim {dim}") + counter
     bridge = MtebEncoder(dim_encoder, experiment_kwargs=experiment_kwargs(dim))
     # mteb's own bars (e.g. "Searching corpus chunks") off: the encoder draws ours.
-    encode_kwargs = {"batch_size": max(dim_encoder.card.batch_size, 256), "show_progress_bar": False}
+    encode_kwargs = {
+        "batch_size": max(dim_encoder.card.batch_size, 256),
+        "show_progress_bar": False,
+    }
     dim_encoder.reset_stats()
     started = time.perf_counter()
     with _explained(name, source, data_dir, suite_name):
@@ -264,7 +316,9 @@ def _evaluate_one(  # noqa: PLR0913 -- one task at one dim, and everything its f
 
 
 @contextmanager
-def _explained(task: str, source: dict[str, Any], data_dir: str | None, suite: str) -> Iterator[None]:
+def _explained(
+    task: str, source: dict[str, Any], data_dir: str | None, suite: str
+) -> Iterator[None]:
     """Let our own errors through; re-raise anything else from mteb or the hub via `_explain`."""
     try:
         yield
@@ -274,12 +328,22 @@ def _explained(task: str, source: dict[str, Any], data_dir: str | None, suite: s
         raise _explain(err, task, source, data_dir, suite) from err
 
 
-def _explain(err: Exception, task: str, source: dict[str, Any], data_dir: str | None, suite: str) -> Exception:
+def _explain(
+    err: Exception, task: str, source: dict[str, Any], data_dir: str | None, suite: str
+) -> Exception:
     """Turn a hub/connection failure or a damaged local copy into an error that names the fix."""
     if source["kind"] == "local":
         return damaged_mirror_error(err, task, source["location"]) or err
     text = f"{type(err).__name__}: {err}"
-    network_words = ("offline", "connect", "resolve", "couldn't reach", "hub", "network", "timed out")
+    network_words = (
+        "offline",
+        "connect",
+        "resolve",
+        "couldn't reach",
+        "hub",
+        "network",
+        "timed out",
+    )
     if source["kind"] == "hub" and any(word in text.lower() for word in network_words):
         where = f"--data-dir {data_dir} has no copy of it, and " if data_dir else ""
         fill = f"embedboard data pull {suite} --data-dir {data_dir or 'DATA_DIR'}"

@@ -43,7 +43,11 @@ def reseed(task: Any) -> None:
 
 def capture(task: Any) -> RandomSnapshot:
     """Copies of every random generator held in `task`'s attributes, whatever the task type."""
-    return {name: copy.deepcopy(value) for name, value in vars(task).items() if isinstance(value, GENERATOR_TYPES)}
+    return {
+        name: copy.deepcopy(value)
+        for name, value in vars(task).items()
+        if isinstance(value, GENERATOR_TYPES)
+    }
 
 
 def restore(task: Any, snapshot: RandomSnapshot) -> None:

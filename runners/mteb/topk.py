@@ -73,7 +73,9 @@ def memmap_windows(
     item = np.dtype(np.float32).itemsize
     for start in range(0, rows, chunk_rows):
         count = min(chunk_rows, rows - start)
-        window = np.memmap(path, dtype=np.float32, mode="r", offset=start * dim * item, shape=(count, dim))
+        window = np.memmap(
+            path, dtype=np.float32, mode="r", offset=start * dim * item, shape=(count, dim)
+        )
         try:
             yield start, window
         finally:
@@ -101,7 +103,11 @@ def window_best(scores: np.ndarray, offset: int, k: int) -> tuple[np.ndarray, np
 
 
 def merge_best(
-    best_scores: np.ndarray, best_index: np.ndarray, new_scores: np.ndarray, new_index: np.ndarray, k: int
+    best_scores: np.ndarray,
+    best_index: np.ndarray,
+    new_scores: np.ndarray,
+    new_index: np.ndarray,
+    k: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The running best k per row after adding a window's candidates: score desc, then index asc."""
     scores = np.concatenate([best_scores, new_scores], axis=1)
@@ -128,7 +134,9 @@ def chunked_topk(
     queries = np.ascontiguousarray(queries, dtype=np.float32)
     if isinstance(corpus_windows, np.ndarray):
         matrix = corpus_windows
-        corpus_windows = ((s, matrix[s : s + chunk_rows]) for s in range(0, len(matrix), chunk_rows))
+        corpus_windows = (
+            (s, matrix[s : s + chunk_rows]) for s in range(0, len(matrix), chunk_rows)
+        )
     n = len(queries)
     best_scores = np.empty((n, 0), dtype=np.float32)
     best_index = np.empty((n, 0), dtype=np.int64)
@@ -147,7 +155,9 @@ def chunked_topk(
     return best_scores, best_index
 
 
-def brute_force_topk(queries: np.ndarray, corpus: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def brute_force_topk(
+    queries: np.ndarray, corpus: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
     """The reference: full score matrix, stable sort by (score desc, index asc). Small inputs only."""
     scores = np.asarray(queries, dtype=np.float32) @ np.asarray(corpus, dtype=np.float32).T
     index = np.broadcast_to(np.arange(scores.shape[1], dtype=np.int64), scores.shape)

@@ -139,7 +139,9 @@ class RecordingEncoder:
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
-def record_requests(card: Any, tasks: list[Any], data_dir: str | None, suite_name: str) -> dict[str, list[Request]]:
+def record_requests(
+    card: Any, tasks: list[Any], data_dir: str | None, suite_name: str
+) -> dict[str, list[Request]]:
     """Every encode call mteb makes for each task, found by evaluating with a recording encoder.
 
     The evaluation runs with the same arguments as `mteb_runner._evaluate_one` but writes
@@ -169,7 +171,10 @@ def record_requests(card: Any, tasks: list[Any], data_dir: str | None, suite_nam
                     cache=None,
                     overwrite_strategy="always",
                     show_progress_bar=False,
-                    encode_kwargs={"batch_size": max(card.batch_size, 256), "show_progress_bar": False},
+                    encode_kwargs={
+                        "batch_size": max(card.batch_size, 256),
+                        "show_progress_bar": False,
+                    },
                 )
             finally:
                 located.unload_data()
@@ -218,13 +223,22 @@ def build_plan(
             missing.sort(key=lambda key: -length_of[key])  # stable, as in EmbeddingModel.encode
             for start in range(0, len(missing), encoder.chunk_size):
                 keys = missing[start : start + encoder.chunk_size]
-                chunks.append(Chunk(request.task, request.prompt_type, [first[k] for k in keys], keys,
-                                    sum(length_of[k] for k in keys)))
+                chunks.append(
+                    Chunk(
+                        request.task,
+                        request.prompt_type,
+                        [first[k] for k in keys],
+                        keys,
+                        sum(length_of[k] for k in keys),
+                    )
+                )
             summary.to_encode += len(missing)
             summary.tokens += sum(lengths)
         tasks.append(summary)
     shards = cut_shards(chunks, max(1, workers) * max(1, shards_per_worker))
-    return EncodePlan(tasks, shards, are_tokens, time.perf_counter() - started, list(skipped_tasks or []))
+    return EncodePlan(
+        tasks, shards, are_tokens, time.perf_counter() - started, list(skipped_tasks or [])
+    )
 
 
 def cut_shards(chunks: list[Chunk], target_shards: int) -> list[Shard]:
@@ -265,7 +279,9 @@ def measure_throughput(encoder: Any, plan: EncodePlan, sample: int = 64) -> dict
     step = max(1, len(items) // sample)
     picked = items[::step][:sample]
     prepared = [
-        encoder.with_instruction(encoder.instruction_for(chunk.task, chunk.prompt_type), chunk.inputs[i])
+        encoder.with_instruction(
+            encoder.instruction_for(chunk.task, chunk.prompt_type), chunk.inputs[i]
+        )
         for chunk, i in picked
     ]
     lengths, _ = encoder.input_lengths(prepared)
@@ -273,8 +289,11 @@ def measure_throughput(encoder: Any, plan: EncodePlan, sample: int = 64) -> dict
     started = time.perf_counter()
     encoder.embed(prepared)
     seconds = max(time.perf_counter() - started, 1e-9)
-    return {"texts_per_second": len(prepared) / seconds, "tokens_per_second": sum(lengths) / seconds,
-            "sample": len(prepared)}
+    return {
+        "texts_per_second": len(prepared) / seconds,
+        "tokens_per_second": sum(lengths) / seconds,
+        "sample": len(prepared),
+    }
 
 
 def eta_seconds(plan: EncodePlan, throughput: dict[str, float], workers: int) -> float:
@@ -286,21 +305,37 @@ def eta_seconds(plan: EncodePlan, throughput: dict[str, float], workers: int) ->
     return per_worker / max(1, workers)
 
 
-def describe_plan(plan: EncodePlan, throughput: dict[str, float] | None, workers: int,
-                  echo: Callable[[str], None] = print) -> None:
+def describe_plan(
+    plan: EncodePlan,
+    throughput: dict[str, float] | None,
+    workers: int,
+    echo: Callable[[str], None] = print,
+) -> None:
     """The table `embedboard plan` prints: per task, then totals and the ETA."""
     unit = "tokens" if plan.lengths_are_tokens else "chars"
-    echo(f"{'task':<36} {'calls':>5} {'inputs':>9} {'unique':>9} {'cached':>9} {'to encode':>9} {unit:>11}")
+    echo(
+        f"{'task':<36} {'calls':>5} {'inputs':>9} {'unique':>9} {'cached':>9} {'to encode':>9} {unit:>11}"
+    )
     for t in plan.tasks:
-        echo(f"{t.name:<36} {t.requests:>5} {t.inputs:>9} {t.unique:>9} {t.cached:>9} {t.to_encode:>9} {t.tokens:>11}")
+        echo(
+            f"{t.name:<36} {t.requests:>5} {t.inputs:>9} {t.unique:>9} {t.cached:>9} {t.to_encode:>9} {t.tokens:>11}"
+        )
     for name in plan.skipped_tasks:
         echo(f"{name:<36} (results already written; skipped)")
-    echo(f"{'total':<36} {'':>5} {'':>9} {'':>9} {plan.cached:>9} {plan.texts:>9} {plan.tokens:>11}")
+    echo(
+        f"{'total':<36} {'':>5} {'':>9} {'':>9} {plan.cached:>9} {plan.texts:>9} {plan.tokens:>11}"
+    )
     sides = sorted({f"{c.task.name}:{side_of(c.prompt_type)}" for c in plan.chunks})
-    echo(f"{len(plan.shards)} shard(s) of ~{plan.tokens // max(1, len(plan.shards))} {unit}, "
-         f"{len(plan.chunks)} chunk(s) over {len(sides)} task side(s); planned in {plan.plan_seconds:.1f}s")
+    echo(
+        f"{len(plan.shards)} shard(s) of ~{plan.tokens // max(1, len(plan.shards))} {unit}, "
+        f"{len(plan.chunks)} chunk(s) over {len(sides)} task side(s); planned in {plan.plan_seconds:.1f}s"
+    )
     if throughput is None:
-        echo("ETA: nothing to encode" if not plan.texts else "ETA: unknown (pass --throughput TEXTS_PER_S)")
+        echo(
+            "ETA: nothing to encode"
+            if not plan.texts
+            else "ETA: unknown (pass --throughput TEXTS_PER_S)"
+        )
         return
     seconds = eta_seconds(plan, throughput, workers)
     rate = f"{throughput['texts_per_second']:.1f} texts/s"

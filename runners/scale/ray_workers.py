@@ -29,14 +29,18 @@ def _ray() -> Any:
     try:
         import ray
     except ImportError as err:
-        raise EmbedboardError("--ray needs Ray: pip install 'embedboard[ray]' (or pip install ray).") from err
+        raise EmbedboardError(
+            "--ray needs Ray: pip install 'embedboard[ray]' (or pip install ray)."
+        ) from err
     return ray
 
 
 class EncodeActor:
     """Holds one adapter; Ray makes this a remote actor class in `RayPool`."""
 
-    def __init__(self, card: Any, adapter_kwargs: dict[str, Any], device: str, threads: int) -> None:
+    def __init__(
+        self, card: Any, adapter_kwargs: dict[str, Any], device: str, threads: int
+    ) -> None:
         # Ray sets OMP_NUM_THREADS=1 in its workers; torch threads follow EMBEDBOARD_THREADS.
         started = time.perf_counter()
         os.environ["EMBEDBOARD_THREADS"] = str(threads)
@@ -87,10 +91,24 @@ def connect(address: str | None, num_cpus: int | None = None, temp_dir: str | No
 class RayPool:
     """`workers` actors on the current Ray cluster; GPU actors when `gpus_per_worker` > 0."""
 
-    def __init__(self, card: Any, adapter_kwargs: dict[str, Any], workers: int, *, threads: int = 1,
-                 gpus_per_worker: float = 0, device: str = "cpu", retries: int = RETRIES) -> None:
+    def __init__(
+        self,
+        card: Any,
+        adapter_kwargs: dict[str, Any],
+        workers: int,
+        *,
+        threads: int = 1,
+        gpus_per_worker: float = 0,
+        device: str = "cpu",
+        retries: int = RETRIES,
+    ) -> None:
         self.card, self.adapter_kwargs, self.workers = card, adapter_kwargs, workers
-        self.threads, self.gpus_per_worker, self.device, self.retries = threads, gpus_per_worker, device, retries
+        self.threads, self.gpus_per_worker, self.device, self.retries = (
+            threads,
+            gpus_per_worker,
+            device,
+            retries,
+        )
         self.actors: list[Any] = []
 
     @property
@@ -107,8 +125,10 @@ class RayPool:
             max_task_retries=self.retries,
         )
         device = "cuda" if self.gpus_per_worker else self.device
-        self.actors = [actor_class.remote(self.card, self.adapter_kwargs, device, self.threads)
-                       for _ in range(self.workers)]
+        self.actors = [
+            actor_class.remote(self.card, self.adapter_kwargs, device, self.threads)
+            for _ in range(self.workers)
+        ]
         return self.actors
 
     def results(self, shards: list[Shard]) -> Iterator[ShardResult]:

@@ -29,7 +29,12 @@ class ScaleOptions:
 
     @property
     def active(self) -> bool:
-        return (self.workers or 1) > 1 or len(self.devices) > 1 or len(self.api_bases) > 1 or self.ray is not None
+        return (
+            (self.workers or 1) > 1
+            or len(self.devices) > 1
+            or len(self.api_bases) > 1
+            or self.ray is not None
+        )
 
     def worker_count(self) -> int:
         if self.api_bases and len(self.api_bases) > 1:
@@ -59,10 +64,17 @@ def make_pool(options: ScaleOptions, card: Any, adapter_kwargs: dict[str, Any]) 
         connect(options.ray or None, num_cpus=None)
         if not options.workers:
             workers = _ray_default_workers(gpu)
-        return RayPool(card, adapter_kwargs, workers, threads=1 if gpu else threads_per_worker(workers),
-                       gpus_per_worker=1 if gpu else 0)
+        return RayPool(
+            card,
+            adapter_kwargs,
+            workers,
+            threads=1 if gpu else threads_per_worker(workers),
+            gpus_per_worker=1 if gpu else 0,
+        )
     if gpu and workers > len(devices):
-        raise EmbedboardError(f"--workers {workers} with {len(devices)} device(s): give one --device per GPU worker.")
+        raise EmbedboardError(
+            f"--workers {workers} with {len(devices)} device(s): give one --device per GPU worker."
+        )
     placed = [devices[i % len(devices)] for i in range(workers)]
     return LocalPool(card, adapter_kwargs, placed, 1 if gpu else threads_per_worker(workers))
 
@@ -76,13 +88,17 @@ def _ray_default_workers(gpu: bool) -> int:
     return max(1, int(resources.get("CPU", 1)) // max(1, threads_per_worker(1)))
 
 
-def pending_tasks(tasks: list[Any], card: Any, results_root: str, dims: list[int] | None,
-                  overwrite: bool) -> tuple[list[Any], list[str]]:
+def pending_tasks(
+    tasks: list[Any], card: Any, results_root: str, dims: list[int] | None, overwrite: bool
+) -> tuple[list[Any], list[str]]:
     """Tasks the scoring run will evaluate (the rest have every result file already)."""
     if overwrite:
         return list(tasks), []
     revision = card.revision or "no_revision_available"
-    stores = [ResultsStore(results_root, card.result_name, revision, d) for d in [None, *[d for d in dims or [] if d != card.dim]]]
+    stores = [
+        ResultsStore(results_root, card.result_name, revision, d)
+        for d in [None, *[d for d in dims or [] if d != card.dim]]
+    ]
     todo, done = [], []
     for task in tasks:
         name = task.metadata.name
@@ -90,30 +106,68 @@ def pending_tasks(tasks: list[Any], card: Any, results_root: str, dims: list[int
     return todo, [t.metadata.name for t in tasks if t.metadata.name in done]
 
 
-def make_plan(encoder: Any, tasks: list[Any], *, data_dir: str | None, suite_name: str, results_root: str,
-              dims: list[int] | None = None, overwrite: bool = False, workers: int = 1,
-              shards_per_worker: int = 4) -> EncodePlan:
+def make_plan(
+    encoder: Any,
+    tasks: list[Any],
+    *,
+    data_dir: str | None,
+    suite_name: str,
+    results_root: str,
+    dims: list[int] | None = None,
+    overwrite: bool = False,
+    workers: int = 1,
+    shards_per_worker: int = 4,
+) -> EncodePlan:
     started = time.perf_counter()
     todo, skipped = pending_tasks(tasks, encoder.card, results_root, dims, overwrite)
     recorded = record_requests(encoder.card, todo, data_dir, suite_name)
-    plan = build_plan(encoder, recorded, workers=workers, shards_per_worker=shards_per_worker,
-                      skipped_tasks=[t.metadata.name for t in tasks if t.metadata.name in skipped])
+    plan = build_plan(
+        encoder,
+        recorded,
+        workers=workers,
+        shards_per_worker=shards_per_worker,
+        skipped_tasks=[t.metadata.name for t in tasks if t.metadata.name in skipped],
+    )
     plan.plan_seconds = time.perf_counter() - started
     return plan
 
 
-def prefill(encoder: Any, tasks: list[Any], options: ScaleOptions, adapter_kwargs: dict[str, Any], *,
-            data_dir: str | None, suite_name: str, results_root: str, dims: list[int] | None = None,
-            overwrite: bool = False, echo: Callable[[str], None] = print) -> FillReport:
+def prefill(
+    encoder: Any,
+    tasks: list[Any],
+    options: ScaleOptions,
+    adapter_kwargs: dict[str, Any],
+    *,
+    data_dir: str | None,
+    suite_name: str,
+    results_root: str,
+    dims: list[int] | None = None,
+    overwrite: bool = False,
+    echo: Callable[[str], None] = print,
+) -> FillReport:
     """Plan what the cache lacks and fill it with the chosen workers; the report goes in run records."""
     if encoder.cache is None:
-        raise EmbedboardError("Several workers fill the embedding cache: drop --no-cache (or pass --cache-dir).")
+        raise EmbedboardError(
+            "Several workers fill the embedding cache: drop --no-cache (or pass --cache-dir)."
+        )
     pool = make_pool(options, encoder.card, adapter_kwargs)
-    plan = make_plan(encoder, tasks, data_dir=data_dir, suite_name=suite_name, results_root=results_root,
-                     dims=dims, overwrite=overwrite, workers=options.worker_count(),
-                     shards_per_worker=options.shards_per_worker)
-    echo(f"plan: {plan.texts} text(s) to encode ({plan.cached} cached) in {len(plan.shards)} shard(s) "
-         f"on {pool.layout}; planned in {plan.plan_seconds:.1f}s")
+    plan = make_plan(
+        encoder,
+        tasks,
+        data_dir=data_dir,
+        suite_name=suite_name,
+        results_root=results_root,
+        dims=dims,
+        overwrite=overwrite,
+        workers=options.worker_count(),
+        shards_per_worker=options.shards_per_worker,
+    )
+    echo(
+        f"plan: {plan.texts} text(s) to encode ({plan.cached} cached) in {len(plan.shards)} shard(s) "
+        f"on {pool.layout}; planned in {plan.plan_seconds:.1f}s"
+    )
     report = fill_cache(plan, pool.results(plan.shards), encoder.cache, pool.layout, echo=echo)
-    echo(f"filled: {report.texts} text(s) in {report.fill_seconds:.1f}s by {len(report.workers)} worker(s)")
+    echo(
+        f"filled: {report.texts} text(s) in {report.fill_seconds:.1f}s by {len(report.workers)} worker(s)"
+    )
     return report

@@ -90,8 +90,13 @@ def encode_shard(adapter: Any, shard: Shard, worker: str) -> ShardResult:
     return ShardResult(shard.index, vectors, keys, worker, time.perf_counter() - started)
 
 
-def fill_cache(plan: EncodePlan, results: Iterator[ShardResult], cache: Any, layout: str,
-               echo: Callable[[str], None] = print) -> FillReport:
+def fill_cache(
+    plan: EncodePlan,
+    results: Iterator[ShardResult],
+    cache: Any,
+    layout: str,
+    echo: Callable[[str], None] = print,
+) -> FillReport:
     """Merge shard results into the driver's cache as they arrive; refuse mismatched keys."""
     report = FillReport(layout, plan_seconds=plan.plan_seconds)
     by_index = {shard.index: shard for shard in plan.shards}
@@ -110,10 +115,14 @@ def fill_cache(plan: EncodePlan, results: Iterator[ShardResult], cache: Any, lay
                     "embedboard version (and instruction tables) on every worker."
                 )
             if vectors.shape[0] != len(keys):
-                raise EmbedboardError(f"Worker {result.worker} returned {vectors.shape[0]} vectors for {len(keys)} inputs.")
+                raise EmbedboardError(
+                    f"Worker {result.worker} returned {vectors.shape[0]} vectors for {len(keys)} inputs."
+                )
             cache.put_many(zip(keys, vectors, strict=True))
         done.add(result.index)
-        stats = report.workers.setdefault(result.worker, {"shards": 0, "texts": 0, "encode_seconds": 0.0})
+        stats = report.workers.setdefault(
+            result.worker, {"shards": 0, "texts": 0, "encode_seconds": 0.0}
+        )
         stats["load_seconds"] = round(result.load_seconds, 3)
         stats["shards"] += 1
         stats["texts"] += shard.texts
@@ -121,12 +130,16 @@ def fill_cache(plan: EncodePlan, results: Iterator[ShardResult], cache: Any, lay
         report.shards += 1
         report.texts += shard.texts
         report.merge_seconds += time.perf_counter() - merge_started
-        echo(f"shard {len(done)}/{len(plan.shards)}: {shard.texts} texts by {result.worker} "
-             f"in {result.encode_seconds:.1f}s")
+        echo(
+            f"shard {len(done)}/{len(plan.shards)}: {shard.texts} texts by {result.worker} "
+            f"in {result.encode_seconds:.1f}s"
+        )
     report.fill_seconds = time.perf_counter() - started
     missing = set(by_index) - done
     if missing:
-        raise EmbedboardError(f"{len(missing)} shard(s) never came back; re-run to encode what is missing.")
+        raise EmbedboardError(
+            f"{len(missing)} shard(s) never came back; re-run to encode what is missing."
+        )
     return report
 
 
@@ -134,7 +147,9 @@ def fill_cache(plan: EncodePlan, results: Iterator[ShardResult], cache: Any, lay
 _WORKER: dict[str, Any] = {}
 
 
-def _init_local_worker(card: Any, adapter_kwargs: dict[str, Any], devices: Any, threads: int) -> None:
+def _init_local_worker(
+    card: Any, adapter_kwargs: dict[str, Any], devices: Any, threads: int
+) -> None:
     """Runs once in each worker process: claim a device, cap threads, load the model."""
     from embedboard.models.registry import load_adapter
 
@@ -157,12 +172,21 @@ def _run_local_shard(shard: Shard) -> ShardResult:
 class LocalPool:
     """N worker processes on this machine (spawned: torch and fork do not mix)."""
 
-    def __init__(self, card: Any, adapter_kwargs: dict[str, Any], devices: list[str], threads: int) -> None:
-        self.card, self.adapter_kwargs, self.devices, self.threads = card, adapter_kwargs, devices, threads
+    def __init__(
+        self, card: Any, adapter_kwargs: dict[str, Any], devices: list[str], threads: int
+    ) -> None:
+        self.card, self.adapter_kwargs, self.devices, self.threads = (
+            card,
+            adapter_kwargs,
+            devices,
+            threads,
+        )
 
     @property
     def layout(self) -> str:
-        return f"local x{len(self.devices)} ({','.join(self.devices)}; {self.threads} thread(s) each)"
+        return (
+            f"local x{len(self.devices)} ({','.join(self.devices)}; {self.threads} thread(s) each)"
+        )
 
     def results(self, shards: list[Shard]) -> Iterator[ShardResult]:
         if not shards:
@@ -171,8 +195,12 @@ class LocalPool:
         devices = context.Queue()  # each worker takes one device as it starts
         for device in self.devices:
             devices.put(device)
-        with ProcessPoolExecutor(len(self.devices), mp_context=context, initializer=_init_local_worker,
-                                 initargs=(self.card, self.adapter_kwargs, devices, self.threads)) as pool:
+        with ProcessPoolExecutor(
+            len(self.devices),
+            mp_context=context,
+            initializer=_init_local_worker,
+            initargs=(self.card, self.adapter_kwargs, devices, self.threads),
+        ) as pool:
             # The executor hands shards out as workers free up, longest first (the plan's order).
             pending = {pool.submit(_run_local_shard, shard) for shard in shards}
             while pending:
@@ -204,9 +232,16 @@ class ServerPool:
         def serve(base: str) -> None:
             shard = None
             try:
-                kwargs = {**self.adapter_kwargs, "api_base": base, "cache_dir": None, "show_progress": False}
+                kwargs = {
+                    **self.adapter_kwargs,
+                    "api_base": base,
+                    "cache_dir": None,
+                    "show_progress": False,
+                }
                 adapter = load_adapter(self.card, **kwargs)
-                while not stop.is_set():  # until the driver has every shard: a failed server's come back
+                while (
+                    not stop.is_set()
+                ):  # until the driver has every shard: a failed server's come back
                     try:
                         shard = todo.get(timeout=0.1)
                     except queue.Empty:
@@ -218,7 +253,9 @@ class ServerPool:
                     todo.put(shard)  # another server takes it over
                 out.put(_ServerFailed(base, err))
 
-        threads = [threading.Thread(target=serve, args=(base,), daemon=True) for base in self.api_bases]
+        threads = [
+            threading.Thread(target=serve, args=(base,), daemon=True) for base in self.api_bases
+        ]
         for thread in threads:
             thread.start()
         alive, delivered = len(threads), 0

@@ -53,7 +53,9 @@ def _sts_items(task: Any, predictions: dict[str, Any]) -> list[dict[str, Any]]:
             gold = _split_data(task, subset, split)["score"]
             preds = scores["cosine_scores"]
             if len(preds) != len(gold):
-                raise ValueError(f"{task.metadata.name}: {len(preds)} predictions for {len(gold)} gold pairs")
+                raise ValueError(
+                    f"{task.metadata.name}: {len(preds)} predictions for {len(gold)} gold pairs"
+                )
             rows += [
                 {"split": split, "subset": subset, "id": str(i), "pred": float(p), "gold": float(g)}
                 for i, (p, g) in enumerate(zip(preds, gold, strict=True))
@@ -66,7 +68,13 @@ def _query_items(task: Any, predictions: dict[str, Any]) -> list[dict[str, Any]]
 
     metric = task.metadata.main_score  # e.g. ndcg_at_10 / map_at_1000
     name, _, cutoff = metric.partition("_at_")
-    trec_measure = {"ndcg": "ndcg_cut", "map": "map_cut", "recall": "recall", "precision": "P", "mrr": "recip_rank"}.get(name)
+    trec_measure = {
+        "ndcg": "ndcg_cut",
+        "map": "map_cut",
+        "recall": "recall",
+        "precision": "P",
+        "mrr": "recip_rank",
+    }.get(name)
     if trec_measure is None:
         return []
     rows = []
@@ -78,12 +86,30 @@ def _query_items(task: Any, predictions: dict[str, Any]) -> list[dict[str, Any]]
             if qrels is None:
                 continue
             run = {qid: {did: float(s) for did, s in docs.items()} for qid, docs in run.items()}
-            measure = f"{trec_measure}.{cutoff}" if cutoff and trec_measure != "recip_rank" else trec_measure
+            measure = (
+                f"{trec_measure}.{cutoff}"
+                if cutoff and trec_measure != "recip_rank"
+                else trec_measure
+            )
             per_query = pytrec_eval.RelevanceEvaluator(qrels, {measure}).evaluate(run)
-            key = f"{trec_measure}_{cutoff}" if cutoff and trec_measure != "recip_rank" else trec_measure
+            key = (
+                f"{trec_measure}_{cutoff}"
+                if cutoff and trec_measure != "recip_rank"
+                else trec_measure
+            )
             for qid in sorted(qrels):
-                score = per_query.get(qid, {}).get(key, 0.0)  # a query with no run scores 0, as mteb's mean does
-                rows.append({"split": split, "subset": subset, "id": qid, "metric": metric, "score": float(score)})
+                score = per_query.get(qid, {}).get(
+                    key, 0.0
+                )  # a query with no run scores 0, as mteb's mean does
+                rows.append(
+                    {
+                        "split": split,
+                        "subset": subset,
+                        "id": qid,
+                        "metric": metric,
+                        "score": float(score),
+                    }
+                )
     return rows
 
 
@@ -118,6 +144,8 @@ def extract_items(task: Any, task_result: Any, predictions_folder: Path) -> list
         return _sts_items(task, predictions)
     if task_type in PREDICTION_TYPES:
         rows = PREDICTION_TYPES[task_type](task, predictions)
-        checked = [row for row in rows if "score" in row]  # pair rows are checked by the bootstrap's own recomputation
+        checked = [
+            row for row in rows if "score" in row
+        ]  # pair rows are checked by the bootstrap's own recomputation
         return rows if type_items.rebuilds_main_score(task, task_result, checked) else []
     return _query_items(task, predictions)

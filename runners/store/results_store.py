@@ -46,13 +46,19 @@ def model_folder_name(result_name: str) -> str:
 class ResultsStore:
     """Result files of one model configuration (one revision, optionally one MRL dim)."""
 
-    def __init__(self, root: str | Path, result_name: str, revision: str, dim: int | None = None) -> None:
+    def __init__(
+        self, root: str | Path, result_name: str, revision: str, dim: int | None = None
+    ) -> None:
         self.root = Path(root)
-        model_folder = check_path_part(model_folder_name(result_name), f"Model name {result_name!r} gives folder")
+        model_folder = check_path_part(
+            model_folder_name(result_name), f"Model name {result_name!r} gives folder"
+        )
         check_path_part(revision, f"Model {result_name}: revision")
         self.revision_folder = self.root / model_folder / revision
         name = experiment_name(dim)
-        self.folder = self.revision_folder / EXPERIMENTS_FOLDER / name if name else self.revision_folder
+        self.folder = (
+            self.revision_folder / EXPERIMENTS_FOLDER / name if name else self.revision_folder
+        )
 
     # ---- mteb files -------------------------------------------------------------------
     def task_path(self, task_name: str) -> Path:
@@ -82,7 +88,9 @@ class ResultsStore:
     def write_model_meta(self, model_meta: Any) -> None:
         atomic_write_json(self.folder / "model_meta.json", model_meta.to_dict())
 
-    def write_run_settings(self, task_name: str, scores: dict[str, Any], encode_kwargs: dict[str, Any] | None) -> Path:
+    def write_run_settings(
+        self, task_name: str, scores: dict[str, Any], encode_kwargs: dict[str, Any] | None
+    ) -> Path:
         """mteb's `run_settings.jsonl` rows for this task, merged into the folder's file."""
         from embedboard.runners.mteb.run_settings import run_settings_rows, write_run_settings
 

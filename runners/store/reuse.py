@@ -44,8 +44,10 @@ def _instructions(encoder: Any, task: TaskContext, sides: tuple[str, ...]) -> di
     for side in sides:
         prompt_type = None if side == "symmetric" else side
         try:
-            texts[side] = resolve(task, prompt_type) if resolve else resolve_instruction(
-                task.instruction_table or table, task, prompt_type
+            texts[side] = (
+                resolve(task, prompt_type)
+                if resolve
+                else resolve_instruction(task.instruction_table or table, task, prompt_type)
             )
         except EmbedboardError as err:  # a side the task never encodes may be unresolvable
             texts[side] = f"<unresolvable: {err}>"
@@ -108,10 +110,16 @@ def _shown(value: Any) -> str:
 
 def changed_settings(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """`name: old -> new` for every setting both sides know that differs."""
-    return [f"{key}: {_shown(old[key])} -> {_shown(new[key])}" for key in new if key in old and old[key] != new[key]]
+    return [
+        f"{key}: {_shown(old[key])} -> {_shown(new[key])}"
+        for key in new
+        if key in old and old[key] != new[key]
+    ]
 
 
-def check_reuse(record: dict[str, Any] | None, settings: dict[str, Any], *, label: str, where: str) -> str:
+def check_reuse(
+    record: dict[str, Any] | None, settings: dict[str, Any], *, label: str, where: str
+) -> str:
     """The "skip" line for a finished result made with `settings`, or an error naming what changed."""
     if record is None:
         return f"skip  {label}: already in {where} (no run record, so its settings are unverified; --overwrite redoes it)"
@@ -119,8 +127,12 @@ def check_reuse(record: dict[str, Any] | None, settings: dict[str, Any], *, labe
     legacy = stored is None
     changes = changed_settings(legacy_settings(record) if legacy else stored, settings)
     if not legacy:
-        changes += [f"{key}: (none) -> {_shown(settings[key])}" for key in settings if key not in stored]
-        changes += [f"{key}: {_shown(stored[key])} -> (none)" for key in stored if key not in settings]
+        changes += [
+            f"{key}: (none) -> {_shown(settings[key])}" for key in settings if key not in stored
+        ]
+        changes += [
+            f"{key}: {_shown(stored[key])} -> (none)" for key in stored if key not in settings
+        ]
     if changes:
         raise EmbedboardError(
             f"{label}: {where} was made with other settings ({'; '.join(changes)}). "

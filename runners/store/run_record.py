@@ -7,7 +7,16 @@ import time
 from importlib import metadata
 from typing import Any
 
-_PACKAGES = ("embedboard", "mteb", "torch", "transformers", "sentence-transformers", "datasets", "numpy", "pytrec-eval-terrier")
+_PACKAGES = (
+    "embedboard",
+    "mteb",
+    "torch",
+    "transformers",
+    "sentence-transformers",
+    "datasets",
+    "numpy",
+    "pytrec-eval-terrier",
+)
 
 
 def package_versions() -> dict[str, str | None]:

@@ -45,7 +45,9 @@ SUMMARY_METRICS = {  # main score -> (prediction key, correlation)
 
 def _no_items(task: Any, why: str) -> None:
     """An evaluation never fails for want of items: say why there are none, and regress says so too."""
-    warnings.warn(f"{task.metadata.name}: {why}; no per-item scores written for this task.", stacklevel=3)
+    warnings.warn(
+        f"{task.metadata.name}: {why}; no per-item scores written for this task.", stacklevel=3
+    )
 
 
 def split_data(task: Any, subset: str, split: str) -> Any:
@@ -71,12 +73,20 @@ def classification_items(task: Any, predictions: dict[str, Any]) -> list[dict[st
     for subset, split, experiments in _scored(predictions):
         gold = list(split_data(task, subset, split)[task.label_column_name])
         predicted = np.asarray(experiments, dtype=object)  # (experiments, items)
-        if predicted.ndim != 2 or predicted.shape[1] != len(gold):  # e.g. cross-validation folds: not per test item
+        if predicted.ndim != 2 or predicted.shape[1] != len(
+            gold
+        ):  # e.g. cross-validation folds: not per test item
             _no_items(task, f"predictions of shape {predicted.shape} for {len(gold)} test items")
             return []
         correct = (predicted == np.asarray(gold, dtype=object)[None, :]).mean(axis=0)
         rows += [
-            {"split": split, "subset": subset, "id": str(i), "metric": "accuracy", "score": float(c)}
+            {
+                "split": split,
+                "subset": subset,
+                "id": str(i),
+                "metric": "accuracy",
+                "score": float(c),
+            }
             for i, c in enumerate(correct)
         ]
     return rows
@@ -102,8 +112,20 @@ def pair_classification_items(task: Any, predictions: dict[str, Any]) -> list[di
             _no_items(task, f"{len(columns[0])} pair scores for {len(labels)} labels")
             return []
         for i, label in enumerate(labels):
-            scores = {name: float(column[i]) for (_, name), column in zip(PAIR_SCORE_KEYS, columns, strict=True)}
-            rows.append({"split": split, "subset": subset, "id": str(i), "metric": metric, "label": label, "scores": scores})
+            scores = {
+                name: float(column[i])
+                for (_, name), column in zip(PAIR_SCORE_KEYS, columns, strict=True)
+            }
+            rows.append(
+                {
+                    "split": split,
+                    "subset": subset,
+                    "id": str(i),
+                    "metric": metric,
+                    "label": label,
+                    "scores": scores,
+                }
+            )
     return rows
 
 
@@ -135,7 +157,13 @@ def summarization_items(task: Any, predictions: dict[str, Any]) -> list[dict[str
         if ids is None:
             return []
         rows += [
-            {"split": split, "subset": subset, "id": doc, "metric": metric, "score": float(function(gold, pred).statistic)}
+            {
+                "split": split,
+                "subset": subset,
+                "id": doc,
+                "metric": metric,
+                "score": float(function(gold, pred).statistic),
+            }
             for doc, gold, pred in zip(ids, human, distances[key], strict=True)
         ]
     return rows
@@ -176,7 +204,9 @@ def rebuilds_main_score(task: Any, task_result: Any, rows: list[dict[str, Any]])
     for split, entries in task_result.scores.items():
         for entry in entries:
             values = sums.pop((split, entry["hf_subset"]), None)
-            if values is None or not math.isclose(float(np.mean(values)), float(entry["main_score"]), abs_tol=1e-6):
+            if values is None or not math.isclose(
+                float(np.mean(values)), float(entry["main_score"]), abs_tol=1e-6
+            ):
                 warnings.warn(
                     f"{task.metadata.name} {split}/{entry['hf_subset']}: per-item scores do not rebuild mteb's "
                     "main score; no items written for this task (regress falls back to the threshold).",

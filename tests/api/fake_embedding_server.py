@@ -44,8 +44,21 @@ MODELS = {  # model name -> native dimension
 }
 # The key the tests use; it looks like a real key so a leak would be unmistakable in any grep.
 TEST_KEY = "ark-SECRET-0123456789abcdef-do-not-leak"
-FAULTS = {"echo_auth", "429", "500", "slow", "truncated_json", "wrong_count", "wrong_dim", "nan", "zero", "overflow", "reset",
-          "bool_component", "too_long"}
+FAULTS = {
+    "echo_auth",
+    "429",
+    "500",
+    "slow",
+    "truncated_json",
+    "wrong_count",
+    "wrong_dim",
+    "nan",
+    "zero",
+    "overflow",
+    "reset",
+    "bool_component",
+    "too_long",
+}
 _WORD = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 _WEIGHTS = np.round(np.random.default_rng(20250515).uniform(0.2, 1.4, size=4096), 3)
 
@@ -60,7 +73,9 @@ def fake_vector(model: str, content: str, dim: int) -> np.ndarray:
     """
     total = np.zeros(dim)
     words = _WORD.findall(content.lower()) or [content]
-    digests = b"".join(hashlib.blake2b(f"{model}\x00{w}".encode(), digest_size=16).digest() for w in words)
+    digests = b"".join(
+        hashlib.blake2b(f"{model}\x00{w}".encode(), digest_size=16).digest() for w in words
+    )
     codes = np.frombuffer(digests, dtype=np.uint32)
     np.add.at(total, codes % dim, np.where((codes >> 20) & 1, 1.0, -1.0))
     whole = hashlib.blake2b(f"{model}\x01{content}".encode(), digest_size=8).digest()
@@ -71,8 +86,13 @@ def fake_vector(model: str, content: str, dim: int) -> np.ndarray:
 class FakeEmbeddingServer:
     """Start with `with FakeEmbeddingServer(api_key=...) as server:`; `server.url` is the base URL."""
 
-    def __init__(self, api_key: str | None = "test-key", lifetime_s: float = 300.0, slow_s: float = 1.0,
-                 models: dict[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        api_key: str | None = "test-key",
+        lifetime_s: float = 300.0,
+        slow_s: float = 1.0,
+        models: dict[str, int] | None = None,
+    ) -> None:
         self.api_key = api_key
         self.models = {**MODELS, **(models or {})}
         self.lifetime_s = lifetime_s
@@ -84,8 +104,15 @@ class FakeEmbeddingServer:
         self._lock = threading.Lock()
         self._httpd = _QuietServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,), daemon=True, name="fake-embedding-server")
-        self._timer = threading.Timer(lifetime_s, self.stop)  # the server stops itself whatever happens
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            args=(0.02,),
+            daemon=True,
+            name="fake-embedding-server",
+        )
+        self._timer = threading.Timer(
+            lifetime_s, self.stop
+        )  # the server stops itself whatever happens
         self._timer.daemon = True
 
     @property
@@ -122,8 +149,11 @@ class FakeEmbeddingServer:
     def ok_requests(self, path_suffix: str = "") -> list[dict[str, Any]]:
         """Requests answered with a usable 200 (not a deliberately broken one)."""
         return [
-            r for r in self.log
-            if r["status"] == 200 and r.get("fault") in (None, "slow") and r["path"].endswith(path_suffix)
+            r
+            for r in self.log
+            if r["status"] == 200
+            and r.get("fault") in (None, "slow")
+            and r["path"].endswith(path_suffix)
         ]
 
     def texts_sent(self) -> list[str]:
@@ -175,7 +205,9 @@ def _multimodal_input(body: dict[str, Any]) -> str:
         elif kind == "image_url" and isinstance(item.get("image_url"), dict):
             url = item["image_url"].get("url", "")
             if not re.match(r"^(https?://|data:image/[a-z0-9.+-]+;base64,)", url):
-                raise BadRequest(400, "InvalidImageURL: give an http(s) URL or data:image/<fmt>;base64,")
+                raise BadRequest(
+                    400, "InvalidImageURL: give an http(s) URL or data:image/<fmt>;base64,"
+                )
             parts.append("<image:" + hashlib.sha256(url.encode()).hexdigest()[:16] + ">")
         else:
             raise BadRequest(400, f"bad content item {item!r:.80}")
@@ -196,7 +228,10 @@ def _handler_for(server: FakeEmbeddingServer) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:  # noqa: N802 -- provenance endpoints, like vLLM's
             if self.path.endswith("/models"):
-                body = {"object": "list", "data": [{"id": m, "object": "model"} for m in sorted(server.models)]}
+                body = {
+                    "object": "list",
+                    "data": [{"id": m, "object": "model"} for m in sorted(server.models)],
+                }
             elif self.path == "/version":
                 body = {"version": "fake-0.1"}
             else:
@@ -207,7 +242,12 @@ def _handler_for(server: FakeEmbeddingServer) -> type[BaseHTTPRequestHandler]:
             with server._lock:
                 server.in_flight += 1
                 server.max_in_flight = max(server.max_in_flight, server.in_flight)
-            entry: dict[str, Any] = {"path": self.path, "status": None, "texts": [], "time": time.time()}
+            entry: dict[str, Any] = {
+                "path": self.path,
+                "status": None,
+                "texts": [],
+                "time": time.time(),
+            }
             server.log.append(entry)
             try:
                 self._serve(entry)
@@ -219,7 +259,10 @@ def _handler_for(server: FakeEmbeddingServer) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
             try:
-                if server.api_key is not None and self.headers.get("Authorization") != f"Bearer {server.api_key}":
+                if (
+                    server.api_key is not None
+                    and self.headers.get("Authorization") != f"Bearer {server.api_key}"
+                ):
                     raise BadRequest(401, "AuthenticationError: the API key is missing or invalid")
                 if not (self.headers.get("Content-Type") or "").startswith("application/json"):
                     raise BadRequest(400, "Content-Type must be application/json")
@@ -239,7 +282,9 @@ def _handler_for(server: FakeEmbeddingServer) -> type[BaseHTTPRequestHandler]:
                 else:
                     raise BadRequest(404, f"no route {self.path}")
             except BadRequest as err:
-                return self._reply(entry, err.status, {"error": {"code": err.status, "message": str(err)}})
+                return self._reply(
+                    entry, err.status, {"error": {"code": err.status, "message": str(err)}}
+                )
             except (ValueError, AttributeError) as err:
                 return self._reply(entry, 400, {"error": {"message": f"bad JSON body: {err}"}})
             entry["model"], entry["texts"], entry["raw_body"] = model, texts, body
@@ -248,14 +293,30 @@ def _handler_for(server: FakeEmbeddingServer) -> type[BaseHTTPRequestHandler]:
             kind, params = fault if fault else (None, {})
             entry["fault"] = kind
             if kind == "429":
-                return self._reply(entry, 429, {"error": {"message": "rate limited"}},
-                                   {"Retry-After": str(params.get("retry_after", 0))})
+                return self._reply(
+                    entry,
+                    429,
+                    {"error": {"message": "rate limited"}},
+                    {"Retry-After": str(params.get("retry_after", 0))},
+                )
             if kind == "echo_auth":  # a careless server quoting the request back
-                return self._reply(entry, 400, {"error": {"message": f"bad header {self.headers.get('Authorization')}"}})
+                return self._reply(
+                    entry,
+                    400,
+                    {"error": {"message": f"bad header {self.headers.get('Authorization')}"}},
+                )
             if kind == "too_long":
-                return self._reply(entry, 400, {"object": "error", "message": "This model's maximum context length is "
-                                                "512 tokens. However, you requested 913 tokens in the input for embedding "
-                                                "generation. Please reduce the length of the input.", "code": 400})
+                return self._reply(
+                    entry,
+                    400,
+                    {
+                        "object": "error",
+                        "message": "This model's maximum context length is "
+                        "512 tokens. However, you requested 913 tokens in the input for embedding "
+                        "generation. Please reduce the length of the input.",
+                        "code": 400,
+                    },
+                )
             if kind == "500":
                 return self._reply(entry, 500, {"error": {"message": "internal error"}})
             if kind == "reset":
@@ -276,7 +337,8 @@ def _handler_for(server: FakeEmbeddingServer) -> type[BaseHTTPRequestHandler]:
             if kind == "overflow":
                 vectors[0] = vectors[0] * 1e20
             data: list[dict[str, Any]] = [
-                {"object": "embedding", "index": i, "embedding": v.tolist()} for i, v in enumerate(vectors)
+                {"object": "embedding", "index": i, "embedding": v.tolist()}
+                for i, v in enumerate(vectors)
             ]
             if kind == "bool_component":
                 data[0]["embedding"][1] = True
@@ -284,7 +346,10 @@ def _handler_for(server: FakeEmbeddingServer) -> type[BaseHTTPRequestHandler]:
                 data[0]["embedding"][0] = float("nan")  # json.dumps writes NaN, as some servers do
             tokens = sum(len(_WORD.findall(t)) for t in texts)
             reply: dict[str, Any] = {
-                "id": f"fake-{len(server.log)}", "object": "list", "model": model, "created": int(time.time()),
+                "id": f"fake-{len(server.log)}",
+                "object": "list",
+                "model": model,
+                "created": int(time.time()),
                 "data": {k: v for k, v in data[0].items() if k != "index"} if multimodal else data,
                 "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
             }
@@ -293,8 +358,14 @@ def _handler_for(server: FakeEmbeddingServer) -> type[BaseHTTPRequestHandler]:
                 payload = payload[: len(payload) // 2]
             return self._reply(entry, 200, None, raw_payload=payload)
 
-        def _reply(self, entry: dict[str, Any], status: int, body: Any, headers: dict[str, str] | None = None,
-                   raw_payload: bytes | None = None) -> None:
+        def _reply(
+            self,
+            entry: dict[str, Any],
+            status: int,
+            body: Any,
+            headers: dict[str, str] | None = None,
+            raw_payload: bytes | None = None,
+        ) -> None:
             entry["status"] = status
             payload = raw_payload if raw_payload is not None else json.dumps(body).encode()
             self.send_response(status)

@@ -21,7 +21,9 @@ TEXTS = ["a cat sat on the mat", "a dog ran in the park", "stock markets fell sh
 
 
 def expected(texts: list[str], instruction: str) -> np.ndarray:
-    raw = np.stack([fake_vector("doubao-embedding-large-text-250515", instruction + t, 2048) for t in texts])
+    raw = np.stack(
+        [fake_vector("doubao-embedding-large-text-250515", instruction + t, 2048) for t in texts]
+    )
     cast = to_bfloat16(raw.astype(np.float32))
     return cast / np.linalg.norm(cast, axis=1, keepdims=True)
 
@@ -79,13 +81,17 @@ def test_persistent_malformed_responses_raise_a_clear_error(server, make_adapter
         ("too_long", r"HTTP 400.*options.tokenizer.*truncate_prompt_tokens"),
     ],
 )
-def test_answers_that_asking_again_cannot_fix_stop_at_the_first(server, make_adapter, fault, words) -> None:
+def test_answers_that_asking_again_cannot_fix_stop_at_the_first(
+    server, make_adapter, fault, words
+) -> None:
     model, _ = seed(make_adapter)
     server.inject(fault, times=10)
     with pytest.raises(EmbedboardError, match=words) as caught:
         model.encode(TEXTS, STS, None)
     message = str(caught.value)
-    assert server.url in message and "doubao-embedding-large-text-250515" in message  # server and model named
+    assert (
+        server.url in message and "doubao-embedding-large-text-250515" in message
+    )  # server and model named
     assert "\n" not in message and len(server.log) == 1  # one line, first occurrence, no retry
     assert model.stats.extra["retries"] == 0
 
@@ -134,7 +140,14 @@ def test_the_key_never_reaches_errors_reprs_or_logs(server, make_adapter, caplog
         model.encode(TEXTS, STS, None)
     rendered = "".join(traceback.format_exception(caught.value))
     assert caught.value.__cause__ is None
-    for text in (rendered, repr(caught.value), repr(model), repr(model.client()), caplog.text, str(model.stats.as_dict())):
+    for text in (
+        rendered,
+        repr(caught.value),
+        repr(model),
+        repr(model.client()),
+        caplog.text,
+        str(model.stats.as_dict()),
+    ):
         assert SECRET not in text
     assert "retry" in caplog.text  # the retries were logged, without the key
 
@@ -162,16 +175,24 @@ def test_when_one_request_gives_up_its_siblings_stop_retrying(server, make_adapt
 
 
 @pytest.mark.parametrize("ending", ["\r", "\n", "\r\n", " \t"])
-def test_a_key_read_from_a_crlf_file_is_stripped_and_works(server, make_adapter, monkeypatch, ending) -> None:
+def test_a_key_read_from_a_crlf_file_is_stripped_and_works(
+    server, make_adapter, monkeypatch, ending
+) -> None:
     monkeypatch.setenv("ARK_API_KEY", SECRET + ending)
     model, instruction = seed(make_adapter)
-    np.testing.assert_allclose(model.encode(TEXTS, STS, None), expected(TEXTS, instruction), atol=1e-6)
+    np.testing.assert_allclose(
+        model.encode(TEXTS, STS, None), expected(TEXTS, instruction), atol=1e-6
+    )
 
 
-def test_a_key_with_an_inner_control_character_is_refused_without_printing_it(server, make_adapter, monkeypatch) -> None:
+def test_a_key_with_an_inner_control_character_is_refused_without_printing_it(
+    server, make_adapter, monkeypatch
+) -> None:
     monkeypatch.setenv("ARK_API_KEY", SECRET[:10] + "\r" + SECRET[10:])
     model, _ = seed(make_adapter)
-    with pytest.raises(EmbedboardError, match=r"ARK_API_KEY has an invalid character at position 11") as caught:
+    with pytest.raises(
+        EmbedboardError, match=r"ARK_API_KEY has an invalid character at position 11"
+    ) as caught:
         model.encode(TEXTS, STS, None)
     assert SECRET[:10] not in str(caught.value) and SECRET[10:] not in str(caught.value)
     assert server.log == []

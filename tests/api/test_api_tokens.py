@@ -41,14 +41,22 @@ def test_the_served_models_own_tokenizer_counts_and_cuts_exactly() -> None:
 
     from embedboard.models.api_tokens import _packaged_folder
 
-    counter = TokenCounter("sentence-transformers/all-MiniLM-L6-v2", None)  # the packaged offline copy
-    reference = AutoTokenizer.from_pretrained(_packaged_folder("sentence-transformers/all-MiniLM-L6-v2"))
+    counter = TokenCounter(
+        "sentence-transformers/all-MiniLM-L6-v2", None
+    )  # the packaged offline copy
+    reference = AutoTokenizer.from_pretrained(
+        _packaged_folder("sentence-transformers/all-MiniLM-L6-v2")
+    )
     text = "Mitochondrial biogenesis is regulated by PGC-1alpha in skeletal muscle. " * 40
     assert counter.exact and counter.description.startswith("hf:")
     assert counter.count(text) == len(reference(text)["input_ids"])
     cut, was_cut = counter.truncate(text, 256)
-    assert was_cut and text.startswith(cut) and counter.count(cut) == 256  # the original text, cut at a token
-    assert reference(cut)["input_ids"] == reference(text, truncation=True, max_length=256)["input_ids"]
+    assert (
+        was_cut and text.startswith(cut) and counter.count(cut) == 256
+    )  # the original text, cut at a token
+    assert (
+        reference(cut)["input_ids"] == reference(text, truncation=True, max_length=256)["input_ids"]
+    )
 
 
 def test_batches_respect_count_and_token_budgets() -> None:
@@ -70,7 +78,13 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap() -> None:
 
 @pytest.mark.parametrize(
     ("header", "low", "high"),
-    [("3", 3, 3), ("0.25", 0.25, 0.25), ("99999", 120, 120), ("soon", None, None), (None, None, None)],
+    [
+        ("3", 3, 3),
+        ("0.25", 0.25, 0.25),
+        ("99999", 120, 120),
+        ("soon", None, None),
+        (None, None, None),
+    ],
 )
 def test_retry_after_values(header, low, high) -> None:
     response = requests.Response()

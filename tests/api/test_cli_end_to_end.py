@@ -26,7 +26,9 @@ pytestmark = pytest.mark.slow
 
 RUN_FOLDER = Path("ByteDance-Seed__Seed1.5-Embedding") / "4"
 STS_PREFIX = "Instruct: Retrieve semantically similar text.\nQuery: "
-QUERY_PREFIX = "Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery: "
+QUERY_PREFIX = (
+    "Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery: "
+)
 # What the fake API's hashed vectors score; any change in instructions, casting, truncation
 # or batching that alters a single vector moves these.
 EXPECTED = {"STS12": 0.3080054950270845, "SciFact": 0.13614}
@@ -35,26 +37,54 @@ STS12_UNIQUE, SCIFACT_UNIQUE = 4946, 5483  # distinct inputs a run encodes (pair
 
 def command(server: FakeEmbeddingServer, tmp: Path) -> list[str]:
     return [
-        sys.executable, "-m", "embedboard.cli", "eval", "--model", "seed1.5-embedding", "--suite", "smoke",
-        "--tasks", "STS12,SciFact", "--data-dir", str(MIRROR),
-        "--api-base", server.url, "--results", str(tmp / "results"), "--cache-dir", str(tmp / "cache"), "--quiet",
+        sys.executable,
+        "-m",
+        "embedboard.cli",
+        "eval",
+        "--model",
+        "seed1.5-embedding",
+        "--suite",
+        "smoke",
+        "--tasks",
+        "STS12,SciFact",
+        "--data-dir",
+        str(MIRROR),
+        "--api-base",
+        server.url,
+        "--results",
+        str(tmp / "results"),
+        "--cache-dir",
+        str(tmp / "cache"),
+        "--quiet",
     ]
 
 
 def child_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"OPENAI_API_KEY"}}
-    env.update(ARK_API_KEY=SECRET, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", PYTHONUNBUFFERED="1")
+    env.update(
+        ARK_API_KEY=SECRET, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", PYTHONUNBUFFERED="1"
+    )
     return env
 
 
-def run_cli(server: FakeEmbeddingServer, tmp: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([*command(server, tmp), *extra], env=child_env(), capture_output=True, text=True, timeout=400)
+def run_cli(
+    server: FakeEmbeddingServer, tmp: Path, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [*command(server, tmp), *extra],
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return done
 
 
 def run_record(tmp: Path, task: str) -> dict:
-    return json.loads((tmp / "results" / RUN_FOLDER / "embedboard" / "runs" / f"{task}.json").read_text())
+    return json.loads(
+        (tmp / "results" / RUN_FOLDER / "embedboard" / "runs" / f"{task}.json").read_text()
+    )
 
 
 def test_eval_end_to_end_scores_calls_sides_and_no_key_anywhere(tmp_path: Path) -> None:
@@ -82,7 +112,9 @@ def test_eval_end_to_end_scores_calls_sides_and_no_key_anywhere(tmp_path: Path) 
     assert all(e["input_tokens"] > 0 and e["estimated_cost_usd"] > 0 for e in encode)
     # MRL dim 256 came from the cached 2048-d vectors: scored, and not one request.
     for task in EXPECTED:
-        (record_path,) = (tmp_path / "results" / RUN_FOLDER).glob(f"experiments/*256*/embedboard/runs/{task}.json")
+        (record_path,) = (tmp_path / "results" / RUN_FOLDER).glob(
+            f"experiments/*256*/embedboard/runs/{task}.json"
+        )
         record = json.loads(record_path.read_text())
         assert record["dim"] == 256 and record["main_score"] is not None
         assert record["encode"]["requests"] == record["encode"]["encoded"] == 0
@@ -92,21 +124,29 @@ def test_eval_end_to_end_scores_calls_sides_and_no_key_anywhere(tmp_path: Path) 
     sts_texts = [t for t in sent if t.startswith(STS_PREFIX)]
     queries = [t for t in sent if t.startswith(QUERY_PREFIX)]
     assert len(sts_texts) == STS12_UNIQUE and len(queries) == 300
-    assert all(not t.startswith("Instruct:") for t in sent if t not in set(sts_texts) | set(queries))
+    assert all(
+        not t.startswith("Instruct:") for t in sent if t not in set(sts_texts) | set(queries)
+    )
     assert records["SciFact"]["encode"]["instructions"]["SciFact:document"]["text"] is None
     assert records["SciFact"]["encode"]["instructions"]["SciFact:query"]["text"] == QUERY_PREFIX
 
     # The key reaches no file the run wrote, and neither output stream.
     assert "retry" in done.stderr  # the retries were logged...
-    leaks = [str(p) for p in tmp_path.rglob("*") if p.is_file() and SECRET.encode() in p.read_bytes()]
+    leaks = [
+        str(p) for p in tmp_path.rglob("*") if p.is_file() and SECRET.encode() in p.read_bytes()
+    ]
     assert leaks == [] and SECRET not in done.stdout + done.stderr  # ...without the key
 
 
 def test_kill_9_then_rerun_requests_only_what_is_missing(tmp_path: Path) -> None:
     with FakeEmbeddingServer(api_key=SECRET, lifetime_s=450) as server:
         child = subprocess.Popen(
-            command(server, tmp_path), env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, start_new_session=True,
+            command(server, tmp_path),
+            env=child_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
         )
         sts_done = tmp_path / "results" / RUN_FOLDER / "STS12.json"
         try:
@@ -114,7 +154,10 @@ def test_kill_9_then_rerun_requests_only_what_is_missing(tmp_path: Path) -> None
             # in the cache (the base adapter commits a chunk of 256 inputs at a time).
             deadline = time.monotonic() + 300
             while time.monotonic() < deadline:
-                if sts_done.exists() and _cache_rows(tmp_path / "cache") >= STS12_UNIQUE + 300 + 512:
+                if (
+                    sts_done.exists()
+                    and _cache_rows(tmp_path / "cache") >= STS12_UNIQUE + 300 + 512
+                ):
                     break
                 assert child.poll() is None, child.communicate()[1][-3000:]
                 time.sleep(0.05)
@@ -137,7 +180,9 @@ def test_kill_9_then_rerun_requests_only_what_is_missing(tmp_path: Path) -> None
     assert not any(t.startswith(STS_PREFIX) for t in rerun_texts)  # the finished task: no calls
     assert len(rerun_texts) == SCIFACT_UNIQUE - scifact_cached  # cached inputs: no calls
     assert run_record(tmp_path, "SciFact")["encode"]["cache_hits"] == scifact_cached
-    assert run_record(tmp_path, "SciFact")["main_score"] == pytest.approx(EXPECTED["SciFact"], abs=1e-9)
+    assert run_record(tmp_path, "SciFact")["main_score"] == pytest.approx(
+        EXPECTED["SciFact"], abs=1e-9
+    )
 
 
 def _cache_rows(cache_dir: Path) -> int:

@@ -28,14 +28,21 @@ def bf16_reference(raw: np.ndarray) -> np.ndarray:
 # ---- bfloat16 ---------------------------------------------------------------------------
 def test_bf16_cast_equals_torch_bit_for_bit() -> None:
     rng = np.random.default_rng(0)
-    values = np.concatenate([
-        rng.standard_normal(20000) * 0.05,
-        rng.standard_normal(2000) * 1e30,
-        np.array([0.0, -0.0, 1.0, -1.0, 3.4e38, -3.4e38, 1e-40, 1.00390625, 1.01171875, 65504.0]),
-    ])
+    values = np.concatenate(
+        [
+            rng.standard_normal(20000) * 0.05,
+            rng.standard_normal(2000) * 1e30,
+            np.array(
+                [0.0, -0.0, 1.0, -1.0, 3.4e38, -3.4e38, 1e-40, 1.00390625, 1.01171875, 65504.0]
+            ),
+        ]
+    )
     as_f32 = values.astype(np.float32)
     ours = to_bfloat16(as_f32)
-    assert np.array_equal(ours.view(np.uint32), torch.from_numpy(as_f32).to(torch.bfloat16).float().numpy().view(np.uint32))
+    assert np.array_equal(
+        ours.view(np.uint32),
+        torch.from_numpy(as_f32).to(torch.bfloat16).float().numpy().view(np.uint32),
+    )
     # From JSON doubles, as the response arrives: float64 -> float32 -> bf16 equals torch's direct path.
     assert np.array_equal(ours, bf16_reference(values))
 
@@ -55,7 +62,9 @@ def test_seed15_instruction_on_queries_and_symmetric_never_documents(server, mak
         "Instruct: Retrieve semantically similar text.\nQuery: a man plays guitar",
     ]
     body = server.ok_requests()[0]["raw_body"]
-    assert body["model"] == SEED15 and body["encoding_format"] == "float" and "dimensions" not in body
+    assert (
+        body["model"] == SEED15 and body["encoding_format"] == "float" and "dimensions" not in body
+    )
 
 
 def test_seed15_vectors_are_bf16_cast_then_normalised(server, make_adapter) -> None:
@@ -63,7 +72,9 @@ def test_seed15_vectors_are_bf16_cast_then_normalised(server, make_adapter) -> N
     vectors = model.encode(["the moon pulls the ocean", "tides"], SCIFACT, "document")
     raw = np.stack([fake_vector(SEED15, t, 2048) for t in ["the moon pulls the ocean", "tides"]])
     reference = bf16_reference(raw)
-    np.testing.assert_allclose(vectors, reference / np.linalg.norm(reference, axis=1, keepdims=True), atol=1e-7)
+    np.testing.assert_allclose(
+        vectors, reference / np.linalg.norm(reference, axis=1, keepdims=True), atol=1e-7
+    )
     assert vectors.dtype == np.float32 and vectors.shape == (2, 2048)
 
 
@@ -74,7 +85,9 @@ def test_mrl_256_from_the_same_api_calls_as_2048(server, make_adapter, tmp_path)
     calls = len(server.log)
     small = TruncatedEncoder(model, 256).encode(texts, SCIFACT, "document")
     # A fresh adapter on the same cache: another process asking for dim 256 later.
-    again = TruncatedEncoder(make_adapter("seed1.5-embedding", cache_dir=str(tmp_path)), 256).encode(texts, SCIFACT, "document")
+    again = TruncatedEncoder(
+        make_adapter("seed1.5-embedding", cache_dir=str(tmp_path)), 256
+    ).encode(texts, SCIFACT, "document")
     assert len(server.log) == calls == 1
     head = bf16_reference(np.stack([fake_vector(SEED15, t, 2048) for t in texts]))[:, :256]
     np.testing.assert_allclose(small, head / np.linalg.norm(head, axis=1, keepdims=True), atol=1e-6)
@@ -93,7 +106,9 @@ def test_cached_inputs_cost_no_calls_and_counters_add_up(server, make_adapter, t
     # apart from our own count (here the cards' declared 2-bytes-per-token estimate).
     assert extra["server_reported_tokens"] == 3 * 10
     assert extra["input_tokens"] == sum(model.tokens.count(instruction + t) for t in "abc")
-    assert extra["estimated_cost_usd"] == pytest.approx(extra["server_reported_tokens"] / 1000 * 0.000125)
+    assert extra["estimated_cost_usd"] == pytest.approx(
+        extra["server_reported_tokens"] / 1000 * 0.000125
+    )
     model.encode(["c", "b"], STS, None)
     assert len(server.log) == 2 and model.stats.cache_hits == 2
 
@@ -103,8 +118,15 @@ def test_batches_are_bounded_by_count_and_tokens(server, make_adapter) -> None:
     make_adapter("seed1.5-embedding", batch_size=4).encode(texts, SCIFACT, "document")
     assert sorted(len(r["texts"]) for r in server.ok_requests()) == [1, 4, 4]
     server.log.clear()
-    changes = {"options": {**make_adapter("seed1.5-embedding").card.options, "runtime_max_batch_tokens": 40}}
-    make_adapter("seed1.5-embedding", card_changes=changes, batch_size=4).encode(texts, STS, "document")
+    changes = {
+        "options": {
+            **make_adapter("seed1.5-embedding").card.options,
+            "runtime_max_batch_tokens": 40,
+        }
+    }
+    make_adapter("seed1.5-embedding", card_changes=changes, batch_size=4).encode(
+        texts, STS, "document"
+    )
     assert sorted(len(r["texts"]) for r in server.ok_requests()) == [1, 2, 2, 2, 2]
 
 
@@ -142,7 +164,9 @@ def test_seed16_text_and_images_one_request_each(server, make_adapter, tmp_path)
     image_bodies = [b["input"] for b in bodies.values() if b["input"][0]["type"] == "image_url"]
     assert sum(b[0]["image_url"]["url"].startswith(data_url) for b in image_bodies) == 2
     # Image first, then the instruction (+ caption) as the text part, as mteb's Seed1.6 wrapper sends it.
-    assert sorted(b[1]["text"] for b in image_bodies) == sorted([instruction, instruction, instruction + "caption"])
+    assert sorted(b[1]["text"] for b in image_bodies) == sorted(
+        [instruction, instruction, instruction + "caption"]
+    )
     text_vector = fake_vector(SEED16, instruction + "a photo of a cat", 2048)
     np.testing.assert_allclose(vectors[0], text_vector / np.linalg.norm(text_vector), atol=1e-6)
 
@@ -156,7 +180,10 @@ def test_seed16_no_instruction_for_unlisted_tasks_or_documents(server, make_adap
 
 def test_seed16_at_1024_dims_asks_the_api_for_them(server, make_adapter) -> None:
     card = make_adapter("seed1.6-embedding").card
-    model = make_adapter("seed1.6-embedding", card_changes={"dim": 1024, "options": {**card.options, "dimensions": 1024}})
+    model = make_adapter(
+        "seed1.6-embedding",
+        card_changes={"dim": 1024, "options": {**card.options, "dimensions": 1024}},
+    )
     assert model.encode(["hello"], SCIFACT, "document").shape == (1, 1024)
     assert server.ok_requests()[0]["raw_body"]["dimensions"] == 1024
 
@@ -164,7 +191,10 @@ def test_seed16_at_1024_dims_asks_the_api_for_them(server, make_adapter) -> None
 def test_image_forms() -> None:
     assert image_url("https://x.org/a.webp") == "https://x.org/a.webp"
     assert image_url(b"\xff\xd8\xff\xe0rest").startswith("data:image/jpeg;base64,")
-    assert content_items({"image": PNG, "instruction": "Find: ", "text": "t"})[1] == {"type": "text", "text": "Find: t"}
+    assert content_items({"image": PNG, "instruction": "Find: ", "text": "t"})[1] == {
+        "type": "text",
+        "text": "Find: t",
+    }
     with pytest.raises(EmbedboardError, match="does not exist"):
         image_url("/no/such/picture.png")
     with pytest.raises(EmbedboardError, match="image format"):
@@ -174,11 +204,23 @@ def test_image_forms() -> None:
 # ---- OpenAI-compatible ---------------------------------------------------------------
 def test_openai_adapter_sends_dimensions_and_reads_indices(server, make_adapter) -> None:
     card = make_adapter("text-embedding-3-small").card
-    model = make_adapter("text-embedding-3-small", card_changes={"dim": 256, "options": {**card.options, "dimensions": 256}})
+    model = make_adapter(
+        "text-embedding-3-small",
+        card_changes={"dim": 256, "options": {**card.options, "dimensions": 256}},
+    )
     vectors = model.encode(["alpha", "beta"], SCIFACT, "query")
     body = server.ok_requests("/embeddings")[0]["raw_body"]
-    assert body == {"model": "text-embedding-3-small", "input": ["alpha", "beta"], "encoding_format": "float", "dimensions": 256}
+    assert body == {
+        "model": "text-embedding-3-small",
+        "input": ["alpha", "beta"],
+        "encoding_format": "float",
+        "dimensions": 256,
+    }
     raw = fake_vector("text-embedding-3-small", "beta", 256)
-    np.testing.assert_allclose(vectors[1], raw / np.linalg.norm(raw), atol=1e-6)  # no bf16 cast on this card
-    shuffled = {"data": [{"index": 1, "embedding": [0.0, 1.0]}, {"index": 0, "embedding": [1.0, 0.0]}]}
+    np.testing.assert_allclose(
+        vectors[1], raw / np.linalg.norm(raw), atol=1e-6
+    )  # no bf16 cast on this card
+    shuffled = {
+        "data": [{"index": 1, "embedding": [0.0, 1.0]}, {"index": 0, "embedding": [1.0, 0.0]}]
+    }
     assert model.read_response(shuffled, 2)[0] == [[1.0, 0.0], [0.0, 1.0]]

@@ -25,8 +25,13 @@ def test_another_api_base_is_another_cache_entry_and_recorded(make_adapter, serv
     first.encode(TEXTS, TASK)
     assert first.card.options["api_base"] == server.url
     with FakeEmbeddingServer(api_key=SECRET, lifetime_s=60) as other:
-        second = load_adapter(get_card("text-embedding-3-small"), api_base=other.url, cache_dir=cache,
-                              retry_policy=FAST_RETRIES, show_progress=False)
+        second = load_adapter(
+            get_card("text-embedding-3-small"),
+            api_base=other.url,
+            cache_dir=cache,
+            retry_policy=FAST_RETRIES,
+            show_progress=False,
+        )
         second.encode(TEXTS, TASK)
         assert len(other.ok_requests()) == 1 and second.stats.cache_hits == 0
         assert second.card.options["api_base"] == other.url  # what the run record's card holds

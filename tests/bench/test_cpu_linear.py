@@ -15,7 +15,9 @@ from tests.bench.test_token_batches import TEXTS
 
 torch = pytest.importorskip("torch")
 TASK = TaskContext(name="T", type="STS")
-needs_onednn = pytest.mark.skipif(not torch.backends.mkldnn.is_available(), reason="torch built without oneDNN")
+needs_onednn = pytest.mark.skipif(
+    not torch.backends.mkldnn.is_available(), reason="torch built without oneDNN"
+)
 
 
 def test_flag_beats_card_beats_default() -> None:
@@ -28,16 +30,27 @@ def test_flag_beats_card_beats_default() -> None:
 
 def test_only_fp32_cpu_models_are_packed() -> None:
     model = torch.nn.Sequential(torch.nn.Linear(8, 4))
-    assert apply_cpu_linear(model, device="cuda", dtype="fp32", requested=None, card_options={}) == "torch"
-    assert apply_cpu_linear(model, device="cpu", dtype="bf16", requested=None, card_options={}) == "torch"
-    assert apply_cpu_linear(model, device="cpu", dtype="fp32", requested="torch", card_options={}) == "torch"
+    assert (
+        apply_cpu_linear(model, device="cuda", dtype="fp32", requested=None, card_options={})
+        == "torch"
+    )
+    assert (
+        apply_cpu_linear(model, device="cpu", dtype="bf16", requested=None, card_options={})
+        == "torch"
+    )
+    assert (
+        apply_cpu_linear(model, device="cpu", dtype="fp32", requested="torch", card_options={})
+        == "torch"
+    )
     assert type(model[0]) is torch.nn.Linear
 
 
 @needs_onednn
 def test_every_linear_is_swapped_and_outputs_agree() -> None:
     torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(32, 64), torch.nn.GELU(), torch.nn.Linear(64, 16, bias=False))
+    model = torch.nn.Sequential(
+        torch.nn.Linear(32, 64), torch.nn.GELU(), torch.nn.Linear(64, 16, bias=False)
+    )
     x = torch.randn(4, 7, 32)
     with torch.inference_mode():
         expected = model(x)
@@ -59,12 +72,20 @@ def test_packed_layers_refuse_training() -> None:
 
 @needs_onednn
 @pytest.mark.parametrize("adapter_name", ["sentence-transformers", "hf"])
-def test_adapters_pack_by_default_and_match_torch(tiny_st_dir, tiny_bert_dir, adapter_name: str) -> None:
+def test_adapters_pack_by_default_and_match_torch(
+    tiny_st_dir, tiny_bert_dir, adapter_name: str
+) -> None:
     from embedboard.models.registry import load_adapter
 
     source = tiny_st_dir if adapter_name == "sentence-transformers" else tiny_bert_dir
-    card = ModelCard(name="tiny", adapter=adapter_name, source=str(source), dim=32, max_length=64,
-                     pooling="mean" if adapter_name == "hf" else None)
+    card = ModelCard(
+        name="tiny",
+        adapter=adapter_name,
+        source=str(source),
+        dim=32,
+        max_length=64,
+        pooling="mean" if adapter_name == "hf" else None,
+    )
     packed = load_adapter(card, device="cpu", show_progress=False)
     plain = load_adapter(card, device="cpu", show_progress=False, cpu_linear="torch")
     assert packed.cpu_linear.startswith("onednn (") and plain.cpu_linear == "torch"
@@ -78,7 +99,10 @@ def test_real_model_on_real_text_moves_only_by_rounding(mirror) -> None:
     from embedboard.models.registry import get_card, load_adapter
 
     texts: list[str] = []
-    for path, field, count in [(mirror / "C-MTEB/ATEC", "sentence1", 300), (mirror / "mteb/scifact/corpus", "text", 100)]:
+    for path, field, count in [
+        (mirror / "C-MTEB/ATEC", "sentence1", 300),
+        (mirror / "mteb/scifact/corpus", "text", 100),
+    ]:
         source = next(p for p in sorted(path.rglob("*.json*")) if p.is_file())
         with source.open() as lines:
             texts += [json.loads(line)[field] for line, _ in zip(lines, range(count), strict=False)]

@@ -21,12 +21,22 @@ TEXTS = ["the dog plays in the water", "a cat eats food", "the bank gives money 
 
 @pytest.mark.parametrize("dtype,floor", [("fp16", 0.999), ("bf16", 0.99)])
 @pytest.mark.parametrize("adapter", ["hf", "sentence-transformers"])
-def test_reduced_precision_vectors_track_fp32(tiny_bert_dir, tiny_st_dir, adapter: str, dtype: str, floor: float) -> None:
+def test_reduced_precision_vectors_track_fp32(
+    tiny_bert_dir, tiny_st_dir, adapter: str, dtype: str, floor: float
+) -> None:
     from embedboard.models.registry import load_adapter
 
     folder = tiny_bert_dir if adapter == "hf" else tiny_st_dir
-    card = ModelCard(name="tiny", adapter=adapter, source=str(folder), pooling="mean", dim=32, max_length=64)
+    card = ModelCard(
+        name="tiny", adapter=adapter, source=str(folder), pooling="mean", dim=32, max_length=64
+    )
     full = load_adapter(card, device="cuda", show_progress=False).encode(TEXTS, TASK)
-    reduced = load_adapter(card.replace(dtype=dtype), device="cuda", show_progress=False).encode(TEXTS, TASK)
-    cosine = (full * reduced).sum(axis=1) / np.linalg.norm(full, axis=1) / np.linalg.norm(reduced, axis=1)
+    reduced = load_adapter(card.replace(dtype=dtype), device="cuda", show_progress=False).encode(
+        TEXTS, TASK
+    )
+    cosine = (
+        (full * reduced).sum(axis=1)
+        / np.linalg.norm(full, axis=1)
+        / np.linalg.norm(reduced, axis=1)
+    )
     assert cosine.min() >= floor, cosine

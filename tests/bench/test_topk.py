@@ -14,7 +14,9 @@ def _integer_vectors(rng: np.random.Generator, rows: int, dim: int) -> np.ndarra
     return rng.integers(-2, 3, size=(rows, dim)).astype(np.float32)
 
 
-@pytest.mark.parametrize("chunk_rows,query_block,k", [(7, 3, 5), (64, 64, 10), (1, 1, 3), (50, 4, 50), (13, 5, 80)])
+@pytest.mark.parametrize(
+    "chunk_rows,query_block,k", [(7, 3, 5), (64, 64, 10), (1, 1, 3), (50, 4, 50), (13, 5, 80)]
+)
 def test_chunked_equals_brute_force_with_ties(chunk_rows: int, query_block: int, k: int) -> None:
     rng = np.random.default_rng(chunk_rows * 31 + k)
     queries = _integer_vectors(rng, 11, 4)  # dim 4 in {-2..2}: many tied scores
@@ -51,7 +53,9 @@ def test_spill_round_trips_through_memmap_windows(tmp_path) -> None:
         assert spill.rows == 103
         queries = rng.standard_normal((5, 8)).astype(np.float32)
         scores, index = chunked_topk(queries, spill.windows(chunk_rows=17), 7)
-    back = np.concatenate([np.array(w) for _, w in memmap_windows(tmp_path / "vectors.f32", 8, 103, 25)])
+    back = np.concatenate(
+        [np.array(w) for _, w in memmap_windows(tmp_path / "vectors.f32", 8, 103, 25)]
+    )
     np.testing.assert_array_equal(back, corpus)
     want_scores, want_index = brute_force_topk(queries, corpus, 7)
     np.testing.assert_array_equal(index, want_index)

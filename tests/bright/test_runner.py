@@ -130,7 +130,9 @@ def test_results_merge_resume_and_overwrite(tmp_path, bright_data_dir, datasets_
     )
     record = store.read_run_record("BrightRetrieval")
     assert set(record["domains"]) == {"standard/aops", "standard/biology", "long/pony"}
-    settings = [json.loads(x) for x in (store.folder / "run_settings.jsonl").read_text().splitlines()]
+    settings = [
+        json.loads(x) for x in (store.folder / "run_settings.jsonl").read_text().splitlines()
+    ]
     assert [(r["task"], r["splits"], r["subsets"]) for r in settings] == [
         ("BrightRetrieval", ["standard"], ["aops", "biology"]),
         ("BrightRetrieval", ["long"], ["pony"]),

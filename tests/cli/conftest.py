@@ -13,7 +13,9 @@ from embedboard.cli.main import main
 
 def child_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", EMBEDBOARD_THREADS="1", PYTHONUNBUFFERED="1")
+    env.update(
+        HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", EMBEDBOARD_THREADS="1", PYTHONUNBUFFERED="1"
+    )
     env.update(extra)
     return env
 
@@ -21,7 +23,10 @@ def child_env(**extra: str) -> dict[str, str]:
 def run_child(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """`python -m embedboard.cli ARGV` exactly as a user runs it."""
     return subprocess.run(
-        [sys.executable, "-m", "embedboard.cli", *argv], env=env or child_env(), capture_output=True, text=True
+        [sys.executable, "-m", "embedboard.cli", *argv],
+        env=env or child_env(),
+        capture_output=True,
+        text=True,
     )
 
 

@@ -51,7 +51,9 @@ def test_results_store_refuses_escaping_parts(tmp_path):
     assert tmp_path in store.task_path("STS12").parents
 
 
-def test_card_with_escaping_revision_writes_nothing_outside_results(tmp_path, cards_dir, tiny_bert_dir, fails):
+def test_card_with_escaping_revision_writes_nothing_outside_results(
+    tmp_path, cards_dir, tiny_bert_dir, fails
+):
     (cards_dir / "evil.yaml").write_text(
         f"- name: evil\n  adapter: hf\n  source: {tiny_bert_dir}\n  pooling: mean\n  revision: ../../../escaped\n"
     )
@@ -85,8 +87,14 @@ def _mirror_copy(tmp_path, rewrite):
 
 
 def test_malformed_json_line_names_file_and_line(tmp_path):
-    copy, data = _mirror_copy(tmp_path, lambda lines: "\n".join([*lines[:4], '{"sentence1": "bro', *lines[5:]]) + "\n")
-    message = str(damaged_mirror_error(RuntimeError("An error occurred while generating the dataset"), "STS12", str(copy)))
+    copy, data = _mirror_copy(
+        tmp_path, lambda lines: "\n".join([*lines[:4], '{"sentence1": "bro', *lines[5:]]) + "\n"
+    )
+    message = str(
+        damaged_mirror_error(
+            RuntimeError("An error occurred while generating the dataset"), "STS12", str(copy)
+        )
+    )
     assert str(data) in message and "line 5 is not valid JSON" in message
 
 
@@ -98,10 +106,15 @@ def test_empty_split_names_the_file(tmp_path):
 
 def test_missing_column_names_the_column_and_files(tmp_path):
     def drop_score(lines):
-        return "".join(json.dumps({k: v for k, v in json.loads(line).items() if k != "score"}) + "\n" for line in lines)
+        return "".join(
+            json.dumps({k: v for k, v in json.loads(line).items() if k != "score"}) + "\n"
+            for line in lines
+        )
 
     copy, _ = _mirror_copy(tmp_path, drop_score)
-    message = str(damaged_mirror_error(ValueError("Column 'score' doesn't exist."), "STS12", str(copy)))
+    message = str(
+        damaged_mirror_error(ValueError("Column 'score' doesn't exist."), "STS12", str(copy))
+    )
     assert "'score' is missing" in message and "data/test.jsonl" in message
 
 
@@ -113,12 +126,33 @@ def test_sound_data_leaves_other_errors_alone(tmp_path):
 @pytest.mark.slow
 def test_damaged_mirror_through_the_cli(tmp_path, tiny_bert_dir):
     """End to end: datasets' own error for a torn line becomes one line naming the file (about 20 s)."""
-    copy, data = _mirror_copy(tmp_path, lambda lines: "\n".join([*lines[:2], "{not json", *lines[3:]]) + "\n")
+    copy, data = _mirror_copy(
+        tmp_path, lambda lines: "\n".join([*lines[:2], "{not json", *lines[3:]]) + "\n"
+    )
     done = subprocess.run(
-        [sys.executable, "-m", "embedboard.cli", "eval", "-m", str(tiny_bert_dir), "--pooling", "mean",
-         "--suite", "smoke", "-t", "STS12", "--data-dir", str(tmp_path / "mirror"), "--results", str(tmp_path / "r"),
-         "--no-cache", "--quiet"],
-        env=child_env(HF_DATASETS_CACHE=str(tmp_path / "hf-datasets")), capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "embedboard.cli",
+            "eval",
+            "-m",
+            str(tiny_bert_dir),
+            "--pooling",
+            "mean",
+            "--suite",
+            "smoke",
+            "-t",
+            "STS12",
+            "--data-dir",
+            str(tmp_path / "mirror"),
+            "--results",
+            str(tmp_path / "r"),
+            "--no-cache",
+            "--quiet",
+        ],
+        env=child_env(HF_DATASETS_CACHE=str(tmp_path / "hf-datasets")),
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 2
     line = error_line(done.stderr)
@@ -128,7 +162,9 @@ def test_damaged_mirror_through_the_cli(tmp_path, tiny_bert_dir):
 # ---- cache, disk -----------------------------------------------------------------------------
 def test_damaged_cache_file_names_the_file_and_the_fix(tmp_path):
     (tmp_path / "ns.sqlite").write_bytes(b"this is not a database" * 100)
-    with pytest.raises(EmbedboardError, match=r"ns\.sqlite is damaged.*delete that file.*--cache-dir"):
+    with pytest.raises(
+        EmbedboardError, match=r"ns\.sqlite is damaged.*delete that file.*--cache-dir"
+    ):
         EmbeddingCache(tmp_path, "ns")
 
 
@@ -144,8 +180,11 @@ def test_full_disk_is_one_line(capsys):
 def test_broken_pipe_exits_quietly(tmp_path):
     """`embedboard models | head -1`: the reader goes away; no traceback, the SIGPIPE exit code."""
     child = subprocess.Popen(
-        [sys.executable, "-m", "embedboard.cli", "models"], env=child_env(),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-m", "embedboard.cli", "models"],
+        env=child_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     child.stdout.close()  # before the child writes a byte
     stderr = child.stderr.read()

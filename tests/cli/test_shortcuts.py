@@ -19,15 +19,25 @@ from embedboard.tasks.suites import filter_task_types, get_suite
 
 
 def test_short_flags_and_space_or_comma_separated_tasks():
-    args = build_parser().parse_args(["eval", "-m", "all-MiniLM-L6-v2", "-t", "STS12", "SciFact", "-t", "BQ,ATEC", "-q"])
+    args = build_parser().parse_args(
+        ["eval", "-m", "all-MiniLM-L6-v2", "-t", "STS12", "SciFact", "-t", "BQ,ATEC", "-q"]
+    )
     assert args.model == "all-MiniLM-L6-v2" and args.quiet
     assert _flat(args.tasks) == ["STS12", "SciFact", "BQ", "ATEC"]
-    assert _flat(build_parser().parse_args(["eval", "-m", "x", "--tasks", "A,B", "A"]).tasks) == ["A", "B"]
+    assert _flat(build_parser().parse_args(["eval", "-m", "x", "--tasks", "A,B", "A"]).tasks) == [
+        "A",
+        "B",
+    ]
 
 
 @pytest.mark.parametrize(
     ("name", "ours"),
-    [("MTEB(eng, v2)", "mteb-eng-v2"), ("MTEB(cmn, v1)", "cmteb"), ("mteb(eng,v2)", "mteb-eng-v2"), ("BRIGHT", "bright")],
+    [
+        ("MTEB(eng, v2)", "mteb-eng-v2"),
+        ("MTEB(cmn, v1)", "cmteb"),
+        ("mteb(eng,v2)", "mteb-eng-v2"),
+        ("BRIGHT", "bright"),
+    ],
 )
 def test_mteb_benchmark_names_are_suite_names(name, ours):
     assert get_suite(name).name == ours
@@ -65,7 +75,9 @@ def test_task_counter_in_a_suite(tmp_path):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps({"task_name": task}))
     log: list[str] = []
-    run_mteb_tasks(type("Stub", (), {"card": card})(), tasks, results_root=tmp_path, echo=log.append)
+    run_mteb_tasks(
+        type("Stub", (), {"card": card})(), tasks, results_root=tmp_path, echo=log.append
+    )
     assert log[0].startswith("skip  STS12 [1/2]:") and log[1].startswith("skip  STS13 [2/2]:")
 
 
@@ -115,7 +127,12 @@ def test_progress_moves_per_batch_not_per_chunk(monkeypatch, adapter, expected):
 def test_tiny_bert_reports_each_forward_pass(tiny_bert_dir, monkeypatch):
     from embedboard.models.registry import load_adapter
 
-    encoder = load_adapter(get_card(str(tiny_bert_dir), pooling="mean"), device="cpu", show_progress=False, batch_size=4)
+    encoder = load_adapter(
+        get_card(str(tiny_bert_dir), pooling="mean"),
+        device="cpu",
+        show_progress=False,
+        batch_size=4,
+    )
     reported: list[int] = []
     monkeypatch.setattr(encoder, "advance_progress", reported.append)
     encoder.encode([f"the dog {i}" for i in range(10)], TaskContext(name="STS12", type="STS"))
@@ -128,7 +145,11 @@ def test_quiet_silences_library_bars(monkeypatch):
 
     from embedboard.quiet import silence_library_progress
 
-    for name in ("HF_HUB_DISABLE_PROGRESS_BARS", "HF_DATASETS_DISABLE_PROGRESS_BARS", "TRANSFORMERS_VERBOSITY"):
+    for name in (
+        "HF_HUB_DISABLE_PROGRESS_BARS",
+        "HF_DATASETS_DISABLE_PROGRESS_BARS",
+        "TRANSFORMERS_VERBOSITY",
+    ):
         monkeypatch.setenv(name, "")
     try:
         silence_library_progress()

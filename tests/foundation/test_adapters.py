@@ -13,11 +13,19 @@ from embedboard.models.protocol import TaskContext
 from embedboard.models.registry import get_card, load_adapter
 
 TASK = TaskContext(name="STS12", type="STS")
-TEXTS = ["the dog runs", "a cat", "the bank question about money and the effect of drug risk", "red", "the dog runs"]
+TEXTS = [
+    "the dog runs",
+    "a cat",
+    "the bank question about money and the effect of drug risk",
+    "red",
+    "the dog runs",
+]
 
 
 def _hf_card(folder, pooling: str, **kw) -> ModelCard:
-    return ModelCard(name="tiny", adapter="hf", source=str(folder), pooling=pooling, dim=32, max_length=64, **kw)
+    return ModelCard(
+        name="tiny", adapter="hf", source=str(folder), pooling=pooling, dim=32, max_length=64, **kw
+    )
 
 
 def _by_hand(folder, text: str, pooling: str) -> np.ndarray:
@@ -33,16 +41,22 @@ def _by_hand(folder, text: str, pooling: str) -> np.ndarray:
 
 @pytest.mark.parametrize("pooling", ["cls", "mean", "last-token"])
 def test_pooling_matches_hand_computation_in_padded_batches(tiny_bert_dir, pooling):
-    adapter = HFAdapter(_hf_card(tiny_bert_dir, pooling, batch_size=3), device="cpu", show_progress=False)
+    adapter = HFAdapter(
+        _hf_card(tiny_bert_dir, pooling, batch_size=3), device="cpu", show_progress=False
+    )
     vectors = adapter.encode(TEXTS, TASK)
     for text, vector in zip(TEXTS, vectors, strict=True):
         np.testing.assert_allclose(vector, _by_hand(tiny_bert_dir, text, pooling), atol=1e-5)
 
 
 def test_vectors_are_unit_length_unless_card_says_otherwise(tiny_bert_dir):
-    normalised = HFAdapter(_hf_card(tiny_bert_dir, "mean"), device="cpu", show_progress=False).encode(TEXTS, TASK)
+    normalised = HFAdapter(
+        _hf_card(tiny_bert_dir, "mean"), device="cpu", show_progress=False
+    ).encode(TEXTS, TASK)
     np.testing.assert_allclose(np.linalg.norm(normalised, axis=1), 1.0, atol=1e-6)
-    raw = HFAdapter(_hf_card(tiny_bert_dir, "mean", normalize=False), device="cpu", show_progress=False).encode(TEXTS, TASK)
+    raw = HFAdapter(
+        _hf_card(tiny_bert_dir, "mean", normalize=False), device="cpu", show_progress=False
+    ).encode(TEXTS, TASK)
     assert not np.allclose(np.linalg.norm(raw, axis=1), 1.0)
 
 

@@ -47,7 +47,23 @@ def test_reports_and_plots_are_readable_by_others(tmp_path, umask):
     umask(0o022)
     root = build_mrl_results(tmp_path / "results")
     out = tmp_path / "mrl"
-    assert main(["report", "--mrl", "--results", str(root), "--model", "org/tiny-mrl", "--suite", "smoke", "--out-dir", str(out)]) == 0
+    assert (
+        main(
+            [
+                "report",
+                "--mrl",
+                "--results",
+                str(root),
+                "--model",
+                "org/tiny-mrl",
+                "--suite",
+                "smoke",
+                "--out-dir",
+                str(out),
+            ]
+        )
+        == 0
+    )
     html = tmp_path / "board.html"
     assert main(["report", "--suite", "smoke", "--results", str(root), "--output", str(html)]) == 0
     for path in [*out.iterdir(), html]:

@@ -16,7 +16,9 @@ def test_query_and_document_never_share_an_entry():
     same_text = "gene therapy reduces risk"
     assert entry_key("query", None, same_text) != entry_key("document", None, same_text)
     assert entry_key(None, None, same_text) != entry_key("query", None, same_text)
-    assert entry_key("query", "Instruct: x\nQuery: ", same_text) != entry_key("query", None, same_text)
+    assert entry_key("query", "Instruct: x\nQuery: ", same_text) != entry_key(
+        "query", None, same_text
+    )
     # length-prefixed parts: moving a character across the instruction/text seam changes the key
     assert entry_key("query", "ab", "c") != entry_key("query", "a", "bc")
 
@@ -27,7 +29,9 @@ def test_namespace_covers_what_changes_vectors():
     assert cache_namespace(card) != cache_namespace(card.replace(max_length=256))
     assert cache_namespace(card) != cache_namespace(card.replace(dtype="bf16"))
     assert cache_namespace(card) != cache_namespace(card.replace(revision="abc"))
-    assert cache_namespace(card) == cache_namespace(card.replace(batch_size=7))  # batch size does not
+    assert cache_namespace(card) == cache_namespace(
+        card.replace(batch_size=7)
+    )  # batch size does not
 
 
 def test_cache_roundtrip(tmp_path):
@@ -40,7 +44,14 @@ def test_cache_roundtrip(tmp_path):
 
 
 def test_second_run_reencodes_nothing_and_sides_stay_apart(tiny_bert_dir, tmp_path):
-    card = ModelCard(name="tiny", adapter="hf", source=str(tiny_bert_dir), pooling="mean", dim=32, instructions="e5")
+    card = ModelCard(
+        name="tiny",
+        adapter="hf",
+        source=str(tiny_bert_dir),
+        pooling="mean",
+        dim=32,
+        instructions="e5",
+    )
     texts = ["the dog runs", "protein effect", "the dog runs"]
     first = HFAdapter(card, device="cpu", cache_dir=str(tmp_path), show_progress=False)
     as_query = first.encode(texts, RETRIEVAL, "query")

@@ -9,7 +9,9 @@ from embedboard.cli.main import main
 
 def test_pull_downloads_each_dataset_at_its_pinned_revision(tmp_path, monkeypatch, capsys):
     calls = []
-    monkeypatch.setattr(huggingface_hub, "snapshot_download", lambda **kw: calls.append(kw) or kw["local_dir"])
+    monkeypatch.setattr(
+        huggingface_hub, "snapshot_download", lambda **kw: calls.append(kw) or kw["local_dir"]
+    )
     assert main(["data", "pull", "smoke", "--data-dir", str(tmp_path)]) == 0
     by_repo = {call["repo_id"]: call for call in calls}
     assert len(by_repo) == 22 and all(call["repo_type"] == "dataset" for call in calls)

@@ -69,7 +69,11 @@ def test_short_batch_is_refused():
 def test_cli_reports_errors_without_traceback(capsys):
     assert main(["eval", "--model", "bge-bse-en-v1.5", "--suite", "smoke"]) == 2
     err = capsys.readouterr().err
-    assert "Unknown model 'bge-bse-en-v1.5'" in err and "bge-base-en-v1.5" in err and "Traceback" not in err
+    assert (
+        "Unknown model 'bge-bse-en-v1.5'" in err
+        and "bge-base-en-v1.5" in err
+        and "Traceback" not in err
+    )
 
 
 def test_dims_above_native_are_refused():

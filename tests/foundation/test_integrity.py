@@ -30,7 +30,11 @@ def _big_checkpoint(folder):
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "config.json").write_text('{"model_type": "bert"}')
     torch.manual_seed(0)
-    tensors = {"a.first": torch.randn(1 << 18), "b.middle": torch.randn(1 << 18), "c.last": torch.randn(1 << 18)}
+    tensors = {
+        "a.first": torch.randn(1 << 18),
+        "b.middle": torch.randn(1 << 18),
+        "c.last": torch.randn(1 << 18),
+    }
     save_file(tensors, str(folder / "model.safetensors"))
     return folder
 
@@ -39,7 +43,9 @@ def test_a_scaled_middle_layer_is_a_new_revision(tmp_path):
     folder = _big_checkpoint(tmp_path / "ckpt")
     before = checkpoint_revision(folder)
     weights = load_file(str(folder / "model.safetensors"))
-    weights["b.middle"] = weights["b.middle"] * 1.01  # same shapes, same file size, same head and tail
+    weights["b.middle"] = (
+        weights["b.middle"] * 1.01
+    )  # same shapes, same file size, same head and tail
     size = (folder / "model.safetensors").stat().st_size
     save_file(weights, str(folder / "model.safetensors"))
     assert (folder / "model.safetensors").stat().st_size == size
@@ -52,12 +58,16 @@ def test_a_checkpoint_is_hashed_once_and_the_memo_lives_outside_it(tmp_path, mon
     folder = _big_checkpoint(tmp_path / "ckpt")
     reads: list[str] = []
     real = file_hashes._hash_bytes
-    monkeypatch.setattr(file_hashes, "_hash_bytes", lambda path: reads.append(path.name) or real(path))
+    monkeypatch.setattr(
+        file_hashes, "_hash_bytes", lambda path: reads.append(path.name) or real(path)
+    )
     first = checkpoint_revision(folder)
     assert sorted(reads) == ["config.json", "model.safetensors"]
     assert checkpoint_revision(folder) == first and len(reads) == 2  # the memo answered
     (folder / "config.json").write_text('{"model_type": "bert", "x": 1}')
-    assert checkpoint_revision(folder) != first and reads[2:] == ["config.json"]  # only the changed file
+    assert checkpoint_revision(folder) != first and reads[2:] == [
+        "config.json"
+    ]  # only the changed file
     assert memo.exists() and not list(folder.glob("*.sqlite*"))
 
 
@@ -87,7 +97,10 @@ def _tamper(cache_dir, edit):
         rows = conn.execute("SELECT key, vec FROM vectors ORDER BY key").fetchall()
         for index, (key, blob) in enumerate(rows):
             vector = edit(np.frombuffer(blob, dtype=np.float32).copy(), index)
-            conn.execute("UPDATE vectors SET vec = ? WHERE key = ?", (vector.astype(np.float32).tobytes(), key))
+            conn.execute(
+                "UPDATE vectors SET vec = ? WHERE key = ?",
+                (vector.astype(np.float32).tobytes(), key),
+            )
     return len(rows)
 
 
@@ -132,7 +145,9 @@ def test_cache_opens_a_file_from_before_checksums(tmp_path):
     path = tmp_path / "old.sqlite"
     with sqlite3.connect(path) as conn:
         conn.execute("CREATE TABLE vectors (key BLOB PRIMARY KEY, vec BLOB NOT NULL)")
-        conn.execute("INSERT INTO vectors VALUES (?, ?)", (b"k", np.ones(4, dtype=np.float32).tobytes()))
+        conn.execute(
+            "INSERT INTO vectors VALUES (?, ?)", (b"k", np.ones(4, dtype=np.float32).tobytes())
+        )
     cache = EmbeddingCache(tmp_path, "old")
     with pytest.warns(CacheWarning):
         assert cache.get_many([b"k"]) == {}

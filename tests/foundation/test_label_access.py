@@ -30,7 +30,9 @@ def test_undersampling_selects_the_same_rows_in_every_experiment(loaded):
     train = task.dataset["default"]["train"] if "default" in task.dataset else task.dataset["train"]
     stock_idxs = fast_idxs = None
     for experiment in range(3):  # three show the shuffle carried between experiments; ten take 20 s
-        stock_ds, stock_idxs, stock_pick = AbsTaskClassification._undersample_data(task, train, experiment, stock_idxs)
+        stock_ds, stock_idxs, stock_pick = AbsTaskClassification._undersample_data(
+            task, train, experiment, stock_idxs
+        )
         fast_ds, fast_idxs, fast_pick = task._undersample_data(train, experiment, fast_idxs)
         assert fast_pick == stock_pick and fast_idxs == stock_idxs
         assert fast_ds[task.label_column_name][:] == stock_ds[task.label_column_name][:]
@@ -53,8 +55,12 @@ def test_scores_are_identical_with_list_labels(loaded):
 def test_subclasses_with_their_own_sampling_keep_mteb_untouched():
     import mteb
 
-    regression = mteb.get_task("RuSciBenchCitedCountRegression")  # AbsTaskRegression overrides both methods
-    assert isinstance(regression, AbsTaskClassification) and not uses_stock_classification(regression)
+    regression = mteb.get_task(
+        "RuSciBenchCitedCountRegression"
+    )  # AbsTaskRegression overrides both methods
+    assert isinstance(regression, AbsTaskClassification) and not uses_stock_classification(
+        regression
+    )
     read_labels_once(regression)
     assert "_undersample_data" not in vars(regression)
     assert as_list([1, 2]) == [1, 2]

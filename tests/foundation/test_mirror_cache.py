@@ -38,14 +38,20 @@ def _copy(mirror: Path, data_dir: Path, keep_rows: int | None = None) -> Path:
 def _run(encoder, data_dir: Path, results: Path, **kwargs) -> int:
     """Run STS16 from `data_dir` and return how many pairs the written items hold."""
     tasks = get_suite("smoke").mteb_tasks(["STS16"])
-    run_mteb_tasks(encoder, tasks, results_root=results, data_dir=str(data_dir), echo=lambda *_: None, **kwargs)
+    run_mteb_tasks(
+        encoder, tasks, results_root=results, data_dir=str(data_dir), echo=lambda *_: None, **kwargs
+    )
     store = ResultsStore(results, encoder.card.result_name, encoder.card.revision)
     return len((store.side_folder / "items" / "STS16.jsonl").read_text().splitlines())
 
 
 def test_changed_or_swapped_mirror_folders_are_read_again(tiny_st_dir, mirror, tmp_path):
-    encoder = load_adapter(get_card(str(tiny_st_dir)), device="cpu", cache_dir=str(tmp_path / "cache"),
-                           show_progress=False)
+    encoder = load_adapter(
+        get_card(str(tiny_st_dir)),
+        device="cpu",
+        cache_dir=str(tmp_path / "cache"),
+        show_progress=False,
+    )
     results = tmp_path / "results"
     first, second = tmp_path / "first", tmp_path / "second"
     _copy(mirror, first)
@@ -55,7 +61,9 @@ def test_changed_or_swapped_mirror_folders_are_read_again(tiny_st_dir, mirror, t
     with pytest.raises(EmbedboardError, match=r"data: 'local:[0-9a-f]+' -> 'local:[0-9a-f]+'"):
         _run(encoder, first, results)  # the old score is not reused for the new data
     assert _run(encoder, first, results, overwrite=True) == 100
-    record = ResultsStore(results, encoder.card.result_name, encoder.card.revision).read_run_record("STS16")
+    record = ResultsStore(results, encoder.card.result_name, encoder.card.revision).read_run_record(
+        "STS16"
+    )
     assert record["data_source"]["location"] == str(folder.resolve())
     assert record["settings"]["data"] == "local:" + record["data_source"]["content_sha256"][:16]
 

@@ -22,13 +22,17 @@ from embedboard.tasks.suites import get_suite
 def _encoder(folder, cache, **card_overrides):
     instructions = card_overrides.pop("instructions", None)
     card = get_card(str(folder), **card_overrides)
-    return load_adapter(card, device="cpu", cache_dir=str(cache), show_progress=False, instructions=instructions)
+    return load_adapter(
+        card, device="cpu", cache_dir=str(cache), show_progress=False, instructions=instructions
+    )
 
 
 def _run(encoder, results, mirror, log=None, **kwargs):
     tasks = get_suite("smoke").mteb_tasks(["STS16"])
     echo = log.append if log is not None else (lambda *_: None)
-    return run_mteb_tasks(encoder, tasks, results_root=results, data_dir=str(mirror), echo=echo, **kwargs)
+    return run_mteb_tasks(
+        encoder, tasks, results_root=results, data_dir=str(mirror), echo=echo, **kwargs
+    )
 
 
 @pytest.fixture
@@ -50,12 +54,18 @@ def test_same_settings_skip_and_the_record_holds_the_fingerprint(tiny_st_dir, mi
     assert [o.status for o in _run(encoder, results, mirror, log)] == ["skipped"]
     assert log[0].startswith("skip  STS16") and "same settings" in log[0]
     settings = _store(encoder, results).read_run_record("STS16")["settings"]
-    assert settings["pooling"] == "mean" and settings["max_length"] == 64 and settings["dtype"] == "fp32"
+    assert (
+        settings["pooling"] == "mean"
+        and settings["max_length"] == 64
+        and settings["dtype"] == "fp32"
+    )
     assert settings["revision"] == encoder.card.revision and settings["mteb"].startswith("2.")
     assert settings["data"].startswith("local:") and settings["instruction.symmetric"] is None
 
 
-def test_other_instructions_stop_the_rerun_with_what_changed(tiny_st_dir, mirror, finished, tmp_path):
+def test_other_instructions_stop_the_rerun_with_what_changed(
+    tiny_st_dir, mirror, finished, tmp_path
+):
     results, cache = finished
     table = tmp_path / "mine.yaml"
     table.write_text("name: mine\napplies_to: [symmetric]\ndefault: 'Represent this sentence: '\n")

@@ -18,7 +18,9 @@ from embedboard.tasks.suites import get_suite
 
 
 def _encoder(tiny_st_dir, cache_dir=None):
-    return load_adapter(get_card(str(tiny_st_dir)), device="cpu", cache_dir=cache_dir, show_progress=False)
+    return load_adapter(
+        get_card(str(tiny_st_dir)), device="cpu", cache_dir=cache_dir, show_progress=False
+    )
 
 
 def test_task_loads_from_the_mirror_folder_of_its_hf_path(mirror):
@@ -26,7 +28,9 @@ def test_task_loads_from_the_mirror_folder_of_its_hf_path(mirror):
     located, source = locate(task, str(mirror))
     assert source.kind == "local" and source.location == str(mirror / "mteb" / "scifact")
     assert located.metadata.dataset["path"] == str(mirror / "mteb" / "scifact")
-    assert task.metadata.dataset["path"] == "mteb/scifact"  # the shared benchmark object is untouched
+    assert (
+        task.metadata.dataset["path"] == "mteb/scifact"
+    )  # the shared benchmark object is untouched
     _, hub = locate(task, None)
     assert hub.kind == "hub" and hub.revision == task.metadata.dataset["revision"]
 
@@ -37,13 +41,18 @@ def test_offline_without_the_folder_names_it_and_the_fill_command(tmp_path, monk
     with pytest.raises(EmbedboardError) as err:
         check_mirror(tasks, str(tmp_path), "smoke")
     message = str(err.value)
-    assert str(tmp_path / "mteb" / "sts12-sts") in message and str(tmp_path / "C-MTEB" / "ATEC") in message
+    assert (
+        str(tmp_path / "mteb" / "sts12-sts") in message
+        and str(tmp_path / "C-MTEB" / "ATEC") in message
+    )
     assert f"embedboard data pull smoke --data-dir {tmp_path}" in message
 
 
 def test_benchmark_split_selection_is_kept():
     atec = get_suite("smoke").mteb_tasks(["ATEC"])[0]
-    assert atec.eval_splits == ["test"]  # mteb.get_task("ATEC") alone would also evaluate validation
+    assert atec.eval_splits == [
+        "test"
+    ]  # mteb.get_task("ATEC") alone would also evaluate validation
     assert len(get_suite("cmteb").mteb_tasks()) == 31
     assert len(get_suite("mteb-eng-v2").mteb_tasks()) == 41
 
@@ -52,7 +61,9 @@ def test_results_round_trip_through_mteb_result_cache(tiny_st_dir, mirror, tmp_p
     encoder = _encoder(tiny_st_dir)
     results = tmp_path / "results"
     tasks = get_suite("smoke").mteb_tasks(["STS16", "STSB"])
-    outcomes = run_mteb_tasks(encoder, tasks, results_root=results, data_dir=str(mirror), echo=lambda *_: None)
+    outcomes = run_mteb_tasks(
+        encoder, tasks, results_root=results, data_dir=str(mirror), echo=lambda *_: None
+    )
     assert [o.status for o in outcomes] == ["done", "done"]
 
     loaded = mteb.ResultCache(cache_path=tmp_path).load_results(
@@ -67,13 +78,23 @@ def test_results_round_trip_through_mteb_result_cache(tiny_st_dir, mirror, tmp_p
     store = ResultsStore(results, encoder.card.result_name, encoder.card.revision)
     record = store.read_run_record("STS16")
     folder = mirror / "mteb" / "sts16-sts"
-    assert record["data_source"] == {"kind": "local", "location": str(folder), "revision": None,
-                                     "content_sha256": folder_sha256(folder)}
+    assert record["data_source"] == {
+        "kind": "local",
+        "location": str(folder),
+        "revision": None,
+        "content_sha256": folder_sha256(folder),
+    }
     assert record["settings"]["data"] == "local:" + folder_sha256(folder)[:16]
     assert record["versions"]["mteb"].startswith("2.")
     assert record["encode"]["encoded"] > 0 and record["encode"]["texts_per_second"] > 0
-    assert record["encode"]["instructions"]["STS16:symmetric"] == {"text": None, "sha256_16": record["encode"]["instructions"]["STS16:symmetric"]["sha256_16"]}
-    items = [json.loads(line) for line in (store.side_folder / "items" / "STS16.jsonl").read_text().splitlines()]
+    assert record["encode"]["instructions"]["STS16:symmetric"] == {
+        "text": None,
+        "sha256_16": record["encode"]["instructions"]["STS16:symmetric"]["sha256_16"],
+    }
+    items = [
+        json.loads(line)
+        for line in (store.side_folder / "items" / "STS16.jsonl").read_text().splitlines()
+    ]
     assert len(items) == 1186 and {"pred", "gold"} <= set(items[0])
 
 
@@ -106,16 +127,29 @@ def test_interrupted_run_leaves_no_partial_file_and_resumes(tiny_st_dir, mirror,
     tasks = get_suite("smoke").mteb_tasks(["STS13", "STS15"])
     # STS tasks encode sentence1 then sentence2: call 4 is STS15's second column.
     with pytest.raises(KeyboardInterrupt):
-        run_mteb_tasks(Interrupting(_encoder(tiny_st_dir, str(cache)), 4), tasks, results_root=results,
-                       data_dir=str(mirror), echo=lambda *_: None)
-    written = sorted(p.name for p in results.rglob("*.json") if p.parent.name != "runs" and "predictions" not in str(p))
+        run_mteb_tasks(
+            Interrupting(_encoder(tiny_st_dir, str(cache)), 4),
+            tasks,
+            results_root=results,
+            data_dir=str(mirror),
+            echo=lambda *_: None,
+        )
+    written = sorted(
+        p.name
+        for p in results.rglob("*.json")
+        if p.parent.name != "runs" and "predictions" not in str(p)
+    )
     assert written == ["STS13.json", "model_meta.json"]
     assert not [p for p in tmp_path.rglob("*.tmp")]
 
     log: list[str] = []
     encoder = _encoder(tiny_st_dir, str(cache))
-    outcomes = run_mteb_tasks(encoder, tasks, results_root=results, data_dir=str(mirror), echo=log.append)
+    outcomes = run_mteb_tasks(
+        encoder, tasks, results_root=results, data_dir=str(mirror), echo=log.append
+    )
     assert [o.status for o in outcomes] == ["skipped", "done"]
     assert log[0].startswith("skip  STS13")
-    stats = ResultsStore(results, encoder.card.result_name, encoder.card.revision).read_run_record("STS15")["encode"]
+    stats = ResultsStore(results, encoder.card.result_name, encoder.card.revision).read_run_record(
+        "STS15"
+    )["encode"]
     assert stats["cache_hits"] > 0  # STS15's first column was cached before the interruption

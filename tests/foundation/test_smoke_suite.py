@@ -39,12 +39,18 @@ def test_smoke_holds_every_mirrored_task_and_nothing_else(smoke_tasks, mirror):
 def test_smoke_scores_the_benchmarks_splits_and_subsets(smoke_tasks):
     """Task objects come from MTEB(eng, v2) / MTEB(cmn, v1), which narrow some tasks' splits."""
     selection = {t.metadata.name: (list(t.eval_splits), list(t.hf_subsets)) for t in smoke_tasks}
-    assert selection["AmazonCounterfactualClassification"] == (["test"], ["en"])  # not validation, not de/ja/en-ext
+    assert selection["AmazonCounterfactualClassification"] == (
+        ["test"],
+        ["en"],
+    )  # not validation, not de/ja/en-ext
     assert selection["TwitterURLCorpus"] == (["test"], ["default"])
     assert selection["Ocnli"] == (["validation"], ["default"])
     assert selection["Cmnli"] == (["validation"], ["default"])
     assert selection["TNews"] == (["validation"], ["default"])
-    assert selection["ATEC"] == (["test"], ["default"])  # mteb.get_task("ATEC") alone also scores validation
+    assert selection["ATEC"] == (
+        ["test"],
+        ["default"],
+    )  # mteb.get_task("ATEC") alone also scores validation
 
 
 def _rows(task, split: str, subset: str) -> int:
@@ -60,7 +66,9 @@ def _expected_rows(task, split: str, subset: str) -> int:
 
 
 @pytest.mark.slow
-def test_mirror_row_counts_equal_mtebs_descriptive_stats(smoke_tasks, mirror, tmp_path, monkeypatch):
+def test_mirror_row_counts_equal_mtebs_descriptive_stats(
+    smoke_tasks, mirror, tmp_path, monkeypatch
+):
     """Every scored split (and a classifier's train split) has the rows mteb counted."""
     import datasets
 
@@ -69,19 +77,34 @@ def test_mirror_row_counts_equal_mtebs_descriptive_stats(smoke_tasks, mirror, tm
     monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", tmp_path / "hf-datasets")
     checked = []
     for task in smoke_tasks:
-        if task.metadata.type == "Retrieval":  # corpus/queries/qrels, not rows (test_mrl_runs counts SciFact's 300 queries)
+        if (
+            task.metadata.type == "Retrieval"
+        ):  # corpus/queries/qrels, not rows (test_mrl_runs counts SciFact's 300 queries)
             continue
         located, _ = locate(task, str(mirror))
         located.load_data()
         splits = list(task.eval_splits)
         train = getattr(task, "train_split", None)
-        if task.metadata.type == "Classification" and train and train in task.metadata.descriptive_stats:
+        if (
+            task.metadata.type == "Classification"
+            and train
+            and train in task.metadata.descriptive_stats
+        ):
             splits.append(train)
         for split in splits:
             for subset in task.hf_subsets:
-                assert _rows(located, split, subset) == _expected_rows(task, split, subset), (task.metadata.name, split, subset)
+                assert _rows(located, split, subset) == _expected_rows(task, split, subset), (
+                    task.metadata.name,
+                    split,
+                    subset,
+                )
                 checked.append((task.metadata.name, split, subset))
         located.unload_data()
     trained = sorted(name for name, split, _ in checked if split == "train")
-    assert trained == ["AmazonCounterfactualClassification", "Banking77Classification", "EmotionClassification", "TNews"]
+    assert trained == [
+        "AmazonCounterfactualClassification",
+        "Banking77Classification",
+        "EmotionClassification",
+        "TNews",
+    ]
     assert len(checked) == 21 + 4  # every non-retrieval task, and the 4 classifiers' train splits

@@ -66,30 +66,46 @@ def test_seed16_prefixes_reproduce_every_format_template() -> None:
     assert set(table.by_task) == set(templates) and len(templates) == seed16["n_tasks"] == 72
     text = "an {odd} input with braces {}"
     for name, template in templates.items():
-        assert template.endswith("{}") and template.count("{") == 1, f"{name}: the prefix form cannot express it"
+        assert template.endswith("{}") and template.count("{") == 1, (
+            f"{name}: the prefix form cannot express it"
+        )
         for prompt_type in ("query", None):
             prefix = resolve_instruction("seed1.6", TaskContext(name=name, type="Any"), prompt_type)
             assert prefix + "{}" == template
             assert prefix + text == template.replace("{}", text)  # what str.format produces
-        assert resolve_instruction("seed1.6", TaskContext(name=name, type="Any"), "document") is None
+        assert (
+            resolve_instruction("seed1.6", TaskContext(name=name, type="Any"), "document") is None
+        )
 
 
 def test_seed16_has_no_default_for_unlisted_tasks() -> None:
     for name, task_type in benchmark_tasks().items():
         if name not in load_table("seed1.6").by_task:
-            assert resolve_instruction("seed1.6", TaskContext(name=name, type=task_type), "query") is None
+            assert (
+                resolve_instruction("seed1.6", TaskContext(name=name, type=task_type), "query")
+                is None
+            )
 
 
 # ---- BGE -------------------------------------------------------------------------------------
-def mteb_prompt(prompts: dict[str, str], task: str, task_type: str, prompt_type: str | None) -> str | None:
+def mteb_prompt(
+    prompts: dict[str, str], task: str, task_type: str, prompt_type: str | None
+) -> str | None:
     """mteb's key resolution, as bge_instructions.json states it:
     '{task}-{prompt_type}', task, '{task_type}-{prompt_type}', task_type, prompt_type."""
-    keys = [f"{task}-{prompt_type}" if prompt_type else None, task,
-            f"{task_type}-{prompt_type}" if prompt_type else None, task_type, prompt_type]
+    keys = [
+        f"{task}-{prompt_type}" if prompt_type else None,
+        task,
+        f"{task_type}-{prompt_type}" if prompt_type else None,
+        task_type,
+        prompt_type,
+    ]
     return next((prompts[k] for k in keys if k and k in prompts), None)
 
 
-@pytest.mark.parametrize(("table", "section"), [("bge-en", "english_bge_v1.5_and_v1"), ("bge-zh", "chinese_bge_zh")])
+@pytest.mark.parametrize(
+    ("table", "section"), [("bge-en", "english_bge_v1.5_and_v1"), ("bge-zh", "chinese_bge_zh")]
+)
 def test_bge_tables_resolve_like_mteb_for_every_task_and_side(table, section) -> None:
     prompts = reference("bge_instructions.json")[section]["prompts"]
     assert len(prompts) == reference("bge_instructions.json")[section]["n_keys"]
@@ -101,7 +117,11 @@ def test_bge_tables_resolve_like_mteb_for_every_task_and_side(table, section) ->
     for name, task_type in tasks.items():
         for prompt_type in SIDES:
             ours = resolve_instruction(table, TaskContext(name=name, type=task_type), prompt_type)
-            assert ours == mteb_prompt(prompts, name, task_type, prompt_type), (table, name, prompt_type)
+            assert ours == mteb_prompt(prompts, name, task_type, prompt_type), (
+                table,
+                name,
+                prompt_type,
+            )
 
 
 # ---- e5 and instruct-query -------------------------------------------------------------------
@@ -116,7 +136,11 @@ def test_e5_prefixes() -> None:
 
 
 def test_instruct_query_uses_the_tasks_own_prompt_on_queries_only() -> None:
-    task = TaskContext(name="ArguAna", type="Retrieval", task_prompt="Given a claim, find documents that refute the claim")
+    task = TaskContext(
+        name="ArguAna",
+        type="Retrieval",
+        task_prompt="Given a claim, find documents that refute the claim",
+    )
     expected = "Instruct: Given a claim, find documents that refute the claim\nQuery: "
     assert resolve_instruction("instruct-query", task, "query") == expected
     assert resolve_instruction("instruct-query", task, None) == expected
@@ -145,8 +169,13 @@ def test_a_users_table_file_overrides_the_cards(tmp_path, suffix) -> None:
     scifact = TaskContext(name="SciFact", type="Retrieval")
     assert resolve_instruction(str(path), scifact, "query") == "claim: "
     assert resolve_instruction(str(path), scifact, "document") == "abstract: "
-    assert resolve_instruction(str(path), TaskContext(name="STS12", type="STS"), "query") == "same? "
-    assert resolve_instruction(str(path), TaskContext(name="Other", type="Retrieval"), "document") == "Q: "
+    assert (
+        resolve_instruction(str(path), TaskContext(name="STS12", type="STS"), "query") == "same? "
+    )
+    assert (
+        resolve_instruction(str(path), TaskContext(name="Other", type="Retrieval"), "document")
+        == "Q: "
+    )
     assert resolve_instruction(str(path), scifact, None) is None  # symmetric not in applies_to
 
 

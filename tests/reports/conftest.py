@@ -19,12 +19,22 @@ def reference() -> Path:
     return REFERENCE
 
 
-def write_task_result(folder: Path, task: str, value: float, *, metric: str, split: str = "test",
-                      subsets: dict[str, float] | None = None, version: str = "2.26.24") -> Path:
+def write_task_result(
+    folder: Path,
+    task: str,
+    value: float,
+    *,
+    metric: str,
+    split: str = "test",
+    subsets: dict[str, float] | None = None,
+    version: str = "2.26.24",
+) -> Path:
     """An mteb >= 1.11 TaskResult file (the shape mteb's TaskResult.to_disk writes)."""
     entries = []
     for subset, score in (subsets or {"default": value}).items():
-        entries.append({metric: score, "main_score": score, "hf_subset": subset, "languages": ["eng-Latn"]})
+        entries.append(
+            {metric: score, "main_score": score, "hf_subset": subset, "languages": ["eng-Latn"]}
+        )
     payload = {
         "dataset_revision": "0" * 40,
         "task_name": task,

@@ -22,7 +22,13 @@ def _parser() -> argparse.ArgumentParser:
 def test_register_sets_funcs_and_defaults():
     args = _parser().parse_args(["regress", "--baseline", "a", "--candidate", "b"])
     assert args.func is cmd_regress
-    assert (args.max_avg_drop, args.max_task_drop, args.bootstrap, args.seed, args.suite) == (0.3, 1.0, 1000, 0, None)
+    assert (args.max_avg_drop, args.max_task_drop, args.bootstrap, args.seed, args.suite) == (
+        0.3,
+        1.0,
+        1000,
+        0,
+        None,
+    )
     args = _parser().parse_args(["report", "--suite", "bright"])
     assert args.func is cmd_report and args.results == ["results"] and not args.allow_partial
 
@@ -33,7 +39,11 @@ def test_help_texts(command, capsys):
         _parser().parse_args([command, "--help"])
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
-    assert "examples:" in out if command == "report" else "exit status: 0 no regression, 1 regression, 2 input error" in out
+    assert (
+        "examples:" in out
+        if command == "report"
+        else "exit status: 0 no regression, 1 regression, 2 input error" in out
+    )
 
 
 def test_main_cli_registers_reports():
@@ -60,7 +70,13 @@ def test_workflow_file():
     steps = workflow["jobs"]["regress"]["steps"]
     script = "\n".join(step.get("run", "") for step in steps)
     assert 'embedboard eval --model "$CHECKPOINT" --suite "$SUITE" --data-dir' in script
-    assert 'embedboard regress --baseline "$BASELINE_DIR"' in script and "$GITHUB_STEP_SUMMARY" in script
+    assert (
+        'embedboard regress --baseline "$BASELINE_DIR"' in script
+        and "$GITHUB_STEP_SUMMARY" in script
+    )
     # The default baseline is the committed MiniLM run (tests/reports/test_ci_workflow.py runs the steps).
     baseline = workflow["jobs"]["regress"]["env"]["BASELINE"]
-    assert "'results/sentence-transformers__all-MiniLM-L6-v2/8b3219a92973c328a8e22fadcfa821b5dc75636a'" in baseline
+    assert (
+        "'results/sentence-transformers__all-MiniLM-L6-v2/8b3219a92973c328a8e22fadcfa821b5dc75636a'"
+        in baseline
+    )

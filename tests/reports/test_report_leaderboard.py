@@ -28,7 +28,10 @@ def _table_lines(text: str) -> list[str]:
 def test_mteb_eng_v2_rows_digit_for_digit(reference, capsys):
     assert main(["report", "--suite", "mteb-eng-v2", "--results", str(reference)]) == 0
     lines = _table_lines(capsys.readouterr().out)
-    assert lines[0] == "| Model | AVG | Classification | Clustering | Pair Classification | Reranking | Retrieval | STS | Summarization |"
+    assert (
+        lines[0]
+        == "| Model | AVG | Classification | Clustering | Pair Classification | Reranking | Retrieval | STS | Summarization |"
+    )
     assert "\n".join(lines[2:]) + "\n" == ENG_V2_ROWS
 
 
@@ -36,7 +39,10 @@ def test_seed_bright_row_from_brightretrieval_json(reference, capsys):
     folder = reference / "ByteDance-Seed__Seed1.5-Embedding" / "4"
     assert main(["report", "--suite", "bright", "--results", str(folder)]) == 0
     lines = _table_lines(capsys.readouterr().out)
-    assert lines[0] == "| Model | AVG | Bio. | Earth. | Econ. | Psy. | Rob. | Stack. | Sus. | Leet. | Pony | AoPS | TheoQ. | TheoT. |"
+    assert (
+        lines[0]
+        == "| Model | AVG | Bio. | Earth. | Econ. | Psy. | Rob. | Stack. | Sus. | Leet. | Pony | AoPS | TheoQ. | TheoT. |"
+    )
     assert lines[2:] == [SEED_BRIGHT]
 
 
@@ -60,7 +66,10 @@ def test_main_metric_comes_from_the_benchmark_not_the_file(reference):
 
 def test_csv_and_html(reference):
     entries = model_entries(discover([reference]))
-    tables = [leaderboard(entries, resolve_suite("mteb-eng-v2")), details(entries, resolve_suite("mteb-eng-v2"))]
+    tables = [
+        leaderboard(entries, resolve_suite("mteb-eng-v2")),
+        details(entries, resolve_suite("mteb-eng-v2")),
+    ]
     rows = list(csv.reader(io.StringIO(render(tables[:1], "csv", "t"))))
     assert rows[0][:2] == ["Model", "AVG"] and rows[1][:2] == ["Seed1.5-Embedding", "74.76"]
     page = render(tables, "html", "embedboard: MTEB(eng, v2)")
@@ -72,9 +81,23 @@ def test_csv_and_html(reference):
 
 def test_html_output_file(reference, tmp_path):
     out = tmp_path / "board.html"
-    assert main(["report", "--suite", "bright", "--results", str(reference), "--output", str(out), "--details"]) == 0
+    assert (
+        main(
+            [
+                "report",
+                "--suite",
+                "bright",
+                "--results",
+                str(reference),
+                "--output",
+                str(out),
+                "--details",
+            ]
+        )
+        == 0
+    )
     page = out.read_text(encoding="utf-8")
-    assert "<th scope=\"col\">Bio.</th>" in page and "27.2" in page
+    assert '<th scope="col">Bio.</th>' in page and "27.2" in page
 
 
 def test_unknown_suite_names_closest(reference, capsys):
@@ -85,9 +108,31 @@ def test_unknown_suite_names_closest(reference, capsys):
 def test_bright_long_reads_the_long_split_of_brightretrieval(reference):
     entries = model_entries(discover([reference]), ["gte-Qwen2-7B-instruct"])
     table = leaderboard(entries, resolve_suite("bright-long"))
-    assert table.headers[2:] == ["Bio.", "Earth.", "Econ.", "Psy.", "Rob.", "Stack.", "Sus.", "Pony"]
+    assert table.headers[2:] == [
+        "Bio.",
+        "Earth.",
+        "Econ.",
+        "Psy.",
+        "Rob.",
+        "Stack.",
+        "Sus.",
+        "Pony",
+    ]
     # recall@1, the long setting's main metric (nDCG@10 of the same file: 48.5 on average).
-    assert table.rows == [["gte-Qwen2-7B-instruct", "26.0", "34.9", "38.4", "27.7", "46.7", "10.9", "16.7", "31.3", "1.2"]]
+    assert table.rows == [
+        [
+            "gte-Qwen2-7B-instruct",
+            "26.0",
+            "34.9",
+            "38.4",
+            "27.7",
+            "46.7",
+            "10.9",
+            "16.7",
+            "31.3",
+            "1.2",
+        ]
+    ]
 
 
 def test_bright_long_scores_mtebs_v1_1_main_metric():

@@ -24,12 +24,19 @@ def _write(path, payload):
 
 
 def test_pre_1_11_format_with_nested_groups(tmp_path):
-    path = _write(tmp_path / "STS12.json", {
-        "dataset_revision": "a0d554a64d88156834ff5ae9920b964011b16384",
-        "mteb_dataset_name": "STS12",
-        "mteb_version": "1.0.3.dev0",
-        "test": {"cos_sim": {"pearson": 0.81, "spearman": 0.7812}, "euclidean": {"spearman": 0.7}, "evaluation_time": 3.1},
-    })
+    path = _write(
+        tmp_path / "STS12.json",
+        {
+            "dataset_revision": "a0d554a64d88156834ff5ae9920b964011b16384",
+            "mteb_dataset_name": "STS12",
+            "mteb_version": "1.0.3.dev0",
+            "test": {
+                "cos_sim": {"pearson": 0.81, "spearman": 0.7812},
+                "euclidean": {"spearman": 0.7},
+                "evaluation_time": 3.1,
+            },
+        },
+    )
     task_file = parse_task_file(path)
     assert task_file.task_name == "STS12"
     assert task_file.scores["test"]["default"]["cosine_spearman"] == 0.7812
@@ -37,30 +44,66 @@ def test_pre_1_11_format_with_nested_groups(tmp_path):
 
 
 def test_pre_1_11_multilingual_subsets_and_pair_classification(tmp_path):
-    path = _write(tmp_path / "Massive.json", {
-        "mteb_dataset_name": "MassiveIntentClassification",
-        "mteb_version": "1.1.1",
-        "test": {"en": {"accuracy": 0.75, "f1": 0.7}, "de": {"accuracy": 0.6}, "evaluation_time": 10},
-    })
+    path = _write(
+        tmp_path / "Massive.json",
+        {
+            "mteb_dataset_name": "MassiveIntentClassification",
+            "mteb_version": "1.1.1",
+            "test": {
+                "en": {"accuracy": 0.75, "f1": 0.7},
+                "de": {"accuracy": 0.6},
+                "evaluation_time": 10,
+            },
+        },
+    )
     scores = parse_task_file(path).scores["test"]
     assert set(scores) == {"en", "de"} and scores["en"]["accuracy"] == 0.75
-    pair = _write(tmp_path / "Sprint.json", {
-        "task_name": "SprintDuplicateQuestions", "mteb_version": "1.12.41",
-        "scores": {"test": [{"hf_subset": "default", "languages": ["eng-Latn"], "cos_sim": {"ap": 0.9}, "max": {"ap": 0.95}}]},
-    })
+    pair = _write(
+        tmp_path / "Sprint.json",
+        {
+            "task_name": "SprintDuplicateQuestions",
+            "mteb_version": "1.12.41",
+            "scores": {
+                "test": [
+                    {
+                        "hf_subset": "default",
+                        "languages": ["eng-Latn"],
+                        "cos_sim": {"ap": 0.9},
+                        "max": {"ap": 0.95},
+                    }
+                ]
+            },
+        },
+    )
     pc = TaskDef("SprintDuplicateQuestions", "PairClassification", "max_ap", ("test",), None)
     assert task_score(parse_task_file(pair), pc) == pytest.approx(95.0)
 
 
 def test_reranking_map_alias_and_missing_metric(tmp_path):
-    path = _write(tmp_path / "AskUbuntuDupQuestions.json", {
-        "task_name": "AskUbuntuDupQuestions", "mteb_version": None,
-        "scores": {"test": [{"hf_subset": "default", "languages": ["eng-Latn"], "map": 0.6, "mrr": 0.7, "main_score": 0.6}]},
-    })
+    path = _write(
+        tmp_path / "AskUbuntuDupQuestions.json",
+        {
+            "task_name": "AskUbuntuDupQuestions",
+            "mteb_version": None,
+            "scores": {
+                "test": [
+                    {
+                        "hf_subset": "default",
+                        "languages": ["eng-Latn"],
+                        "map": 0.6,
+                        "mrr": 0.7,
+                        "main_score": 0.6,
+                    }
+                ]
+            },
+        },
+    )
     rerank = TaskDef("AskUbuntuDupQuestions", "Reranking", "map_at_1000", ("test",), ("default",))
     assert task_score(parse_task_file(path), rerank) == pytest.approx(60.0)
     other = TaskDef("AskUbuntuDupQuestions", "Reranking", "ndcg_at_10", ("test",), ("default",))
-    assert task_score(parse_task_file(path), other) is None  # never falls back to the stored main_score
+    assert (
+        task_score(parse_task_file(path), other) is None
+    )  # never falls back to the stored main_score
 
 
 def test_our_files_are_mteb_taskresults(tmp_path):
@@ -81,7 +124,9 @@ def test_discover_layouts_and_experiments(tmp_path):
     for root in (tmp_path, tmp_path / "org__tiny", rev):
         folders = discover([root])
         assert [(f.model, f.revision, f.experiment, f.dim) for f in folders] == [
-            ("org/tiny", "abc", None, None), ("org/tiny", "abc", "dim_64", 64)]
+            ("org/tiny", "abc", None, None),
+            ("org/tiny", "abc", "dim_64", 64),
+        ]
         assert list(folders[0].tasks) == ["STS12"]
     assert load_folder(rev / "experiments" / "dim_64").experiment == "dim_64"
     with pytest.raises(EmbedboardError, match="holds no"):
@@ -93,7 +138,9 @@ def test_discover_layouts_and_experiments(tmp_path):
 def test_revisions_merge_real_over_external(tmp_path, reference):
     model = tmp_path / "nvidia__NV-Embed-v2"
     shutil.copytree(reference / "nvidia__NV-Embed-v2", model)
-    write_task_result(model / "7604d305b621f14095a1aa23d351674c2859553a", "ArguAna", 0.5, metric="ndcg_at_10")
+    write_task_result(
+        model / "7604d305b621f14095a1aa23d351674c2859553a", "ArguAna", 0.5, metric="ndcg_at_10"
+    )
     merged = merge_revisions(discover([model]))
     assert len(merged) == 41
     assert merged["ArguAna"].path.parent.name == "7604d305b621f14095a1aa23d351674c2859553a"
@@ -106,5 +153,10 @@ def test_corrupt_file_is_an_error_naming_it(tmp_path):
 
 
 def test_spec_column_order():
-    suite = SuiteSpec("x", "x", (STS, TaskDef("B", "Classification", "accuracy", ("test",), None)), labels={"STS": "STS"})
+    suite = SuiteSpec(
+        "x",
+        "x",
+        (STS, TaskDef("B", "Classification", "accuracy", ("test",), None)),
+        labels={"STS": "STS"},
+    )
     assert suite.column_keys() == ["STS", "Classification"]

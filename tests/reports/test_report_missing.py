@@ -31,7 +31,9 @@ def test_missing_tasks_named_and_no_avg(reference, tmp_path):
 
 def test_allow_partial_marks_row(reference, tmp_path, capsys):
     root = _seed_without(reference, tmp_path, "STS12", "STS13")
-    assert main(["report", "--suite", "mteb-eng-v2", "--results", str(root), "--allow-partial"]) == 0
+    assert (
+        main(["report", "--suite", "mteb-eng-v2", "--results", str(root), "--allow-partial"]) == 0
+    )
     out = capsys.readouterr().out
     row = next(line for line in out.splitlines() if line.startswith("| Seed1.5"))
     cells = [c.strip() for c in row.strip("|").split("|")]
@@ -44,7 +46,9 @@ def test_allow_partial_marks_row(reference, tmp_path, capsys):
 def test_full_rows_sort_above_partial_ones(reference, tmp_path):
     root = _seed_without(reference, tmp_path, "STS12")
     shutil.copytree(reference / "nvidia__NV-Embed-v2", tmp_path / "nvidia__NV-Embed-v2")
-    table = leaderboard(model_entries(discover([root])), resolve_suite("mteb-eng-v2"), allow_partial=True)
+    table = leaderboard(
+        model_entries(discover([root])), resolve_suite("mteb-eng-v2"), allow_partial=True
+    )
     assert [r[0] for r in table.rows] == ["NV-Embed-v2", "Seed1.5-Embedding (partial: 40/41)"]
 
 
@@ -52,11 +56,24 @@ def test_bright_missing_domains(tmp_path):
     from .conftest import write_task_result
 
     folder = tmp_path / "org__ours" / "rev"
-    write_task_result(folder, "BrightRetrieval", 0.0, metric="ndcg_at_10", split="standard",
-                      subsets={"pony": 0.1234, "biology": 0.2}, version="2.26.24")
+    write_task_result(
+        folder,
+        "BrightRetrieval",
+        0.0,
+        metric="ndcg_at_10",
+        split="standard",
+        subsets={"pony": 0.1234, "biology": 0.2},
+        version="2.26.24",
+    )
     table = leaderboard(model_entries(discover([tmp_path])), resolve_suite("bright"))
     row = dict(zip(table.headers, table.rows[0], strict=True))
     assert row["Pony"] == "12.3" and row["Bio."] == "20.0" and row["AoPS"] == "missing: aops"
     assert row["AVG"] == "n/a (10 of 12 missing)"
-    partial = dict(zip(table.headers, leaderboard(model_entries(discover([tmp_path])), resolve_suite("bright"), True).rows[0], strict=True))
+    partial = dict(
+        zip(
+            table.headers,
+            leaderboard(model_entries(discover([tmp_path])), resolve_suite("bright"), True).rows[0],
+            strict=True,
+        )
+    )
     assert partial["AVG"] == "16.2*"

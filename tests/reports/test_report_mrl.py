@@ -29,7 +29,9 @@ def build_mrl_results(root):
         for dim, value in zip((None, 128, 64), values, strict=True):
             folder = revision if dim is None else revision / "experiments" / f"dim_{dim}"
             write_task_result(folder, task, value, metric=metric)
-    (revision / "model_meta.json").write_text(json.dumps({"name": "org/tiny-mrl", "embed_dim": 384}))
+    (revision / "model_meta.json").write_text(
+        json.dumps({"name": "org/tiny-mrl", "embed_dim": 384})
+    )
     return root
 
 
@@ -45,13 +47,36 @@ def test_curve_and_drop_table(tmp_path):
     table = drop_table(curve)
     assert table.headers == ["Dim", "AVG", "AVG % of full", "Classification", "Retrieval", "STS"]
     assert table.rows[0] == ["384 (full)", "76.00", "100.0%", "80.00", "64.00", "80.00"]
-    assert table.rows[2] == ["64", "64.00 (-12.00)", "84.2%", "66.00 (-14.00)", "46.00 (-18.00)", "72.00 (-8.00)"]
+    assert table.rows[2] == [
+        "64",
+        "64.00 (-12.00)",
+        "84.2%",
+        "66.00 (-14.00)",
+        "46.00 (-18.00)",
+        "72.00 (-8.00)",
+    ]
 
 
 def test_cli_writes_png_svg_and_markdown(tmp_path, capsys):
     root = build_mrl_results(tmp_path / "results")
     out = tmp_path / "mrl"
-    assert main(["report", "--mrl", "--results", str(root), "--model", "org/tiny-mrl", "--suite", "smoke", "--out-dir", str(out)]) == 0
+    assert (
+        main(
+            [
+                "report",
+                "--mrl",
+                "--results",
+                str(root),
+                "--model",
+                "org/tiny-mrl",
+                "--suite",
+                "smoke",
+                "--out-dir",
+                str(out),
+            ]
+        )
+        == 0
+    )
     stem = out / "mrl_org__tiny-mrl_smoke"
     png, svg, md = stem.with_suffix(".png"), stem.with_suffix(".svg"), stem.with_suffix(".md")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
@@ -62,7 +87,21 @@ def test_cli_writes_png_svg_and_markdown(tmp_path, capsys):
 
 def test_every_suite_with_tasks_when_no_suite_given(tmp_path):
     root = build_mrl_results(tmp_path / "results")
-    assert main(["report", "--mrl", "--results", str(root), "--model", "tiny-mrl", "--out-dir", str(tmp_path / "o")]) == 0
+    assert (
+        main(
+            [
+                "report",
+                "--mrl",
+                "--results",
+                str(root),
+                "--model",
+                "tiny-mrl",
+                "--out-dir",
+                str(tmp_path / "o"),
+            ]
+        )
+        == 0
+    )
     names = sorted(p.name for p in (tmp_path / "o").glob("*.png"))
     assert "mrl_org__tiny-mrl_smoke.png" in names and "mrl_org__tiny-mrl_mteb-eng-v2.png" in names
 
@@ -82,7 +121,23 @@ def test_plots_are_byte_reproducible(tmp_path):
     root = build_mrl_results(tmp_path / "results")
     outputs = []
     for name in ("a", "b"):
-        assert main(["report", "--mrl", "--results", str(root), "--model", "org/tiny-mrl", "--suite", "smoke", "--out-dir", str(tmp_path / name)]) == 0
+        assert (
+            main(
+                [
+                    "report",
+                    "--mrl",
+                    "--results",
+                    str(root),
+                    "--model",
+                    "org/tiny-mrl",
+                    "--suite",
+                    "smoke",
+                    "--out-dir",
+                    str(tmp_path / name),
+                ]
+            )
+            == 0
+        )
         outputs.append({p.name: p.read_bytes() for p in (tmp_path / name).iterdir()})
     assert outputs[0] == outputs[1] and len(outputs[0]) == 3
     svg = outputs[0]["mrl_org__tiny-mrl_smoke.svg"].decode()
@@ -102,7 +157,12 @@ def test_plot_axes_from_fixed_bases_and_counts_in_the_legend(tmp_path):
     abs_ax, pct_ax, lines = _lines(fig)
     assert abs_ax.get_ylim() == (0.0, 100.0)  # a 2-point drop is not drawn as a cliff
     assert pct_ax.get_ylim()[0] <= 80.0 and "% of the full-dim (384) score" in pct_ax.get_ylabel()
-    assert set(lines) == {"AVG (4 tasks)", "STS (2 tasks)", "Classification (1 task)", "Retrieval (1 task)"}
+    assert set(lines) == {
+        "AVG (4 tasks)",
+        "STS (2 tasks)",
+        "Classification (1 task)",
+        "Retrieval (1 task)",
+    }
     assert [t.get_text() for t in pct_ax.get_legend().get_texts()][-1] == "AVG (4 tasks)"
 
 
@@ -119,5 +179,9 @@ def test_a_one_type_suite_keeps_its_line_visible_under_avg(tmp_path):
     _, _, lines = _lines(draw(curve))
     avg, sts = lines["AVG (2 tasks, = STS)"], lines["STS (2 tasks)"]
     # Same points: the type is drawn wider and solid, AVG dashed and narrower on top, so both show.
-    assert sts.get_linewidth() > avg.get_linewidth() and avg.get_linestyle() == "--" and sts.get_linestyle() == "-"
+    assert (
+        sts.get_linewidth() > avg.get_linewidth()
+        and avg.get_linestyle() == "--"
+        and sts.get_linestyle() == "-"
+    )
     assert sts.get_marker() not in ("", "None") and avg.get_zorder() > sts.get_zorder()

@@ -30,14 +30,26 @@ Tail.
 def test_suite_section_regenerates_idempotently(reference, tmp_path):
     readme = tmp_path / "README.md"
     readme.write_text(README)
-    args = ["report", "--suite", "mteb-eng-v2", "--results", str(reference), "--readme", str(readme)]
+    args = [
+        "report",
+        "--suite",
+        "mteb-eng-v2",
+        "--results",
+        str(reference),
+        "--readme",
+        str(readme),
+    ]
     assert main(args) == 0
     first = readme.read_text()
     assert "old table" not in first
     assert "| Seed1.5-Embedding | 74.76 | 89.88 |" in first
-    assert first.startswith("# Project\n\nIntro text.\n\n<!-- embedboard:mteb-eng-v2:start -->\n| Model |")
-    assert first.endswith("<!-- embedboard:bright:start -->\n<!-- embedboard:bright:end -->\n\n"
-                          "<!-- embedboard:cmteb:start -->\n<!-- embedboard:cmteb:end -->\nTail.\n")
+    assert first.startswith(
+        "# Project\n\nIntro text.\n\n<!-- embedboard:mteb-eng-v2:start -->\n| Model |"
+    )
+    assert first.endswith(
+        "<!-- embedboard:bright:start -->\n<!-- embedboard:bright:end -->\n\n"
+        "<!-- embedboard:cmteb:start -->\n<!-- embedboard:cmteb:end -->\nTail.\n"
+    )
     mtime = readme.stat().st_mtime_ns
     assert main(args) == 0
     assert readme.read_text() == first
@@ -59,7 +71,10 @@ def test_all_marked(reference, tmp_path):
 def test_missing_markers_are_clear_errors(tmp_path, reference, capsys):
     readme = tmp_path / "README.md"
     readme.write_text("# nothing marked\n")
-    assert main(["report", "--suite", "bright", "--results", str(reference), "--readme", str(readme)]) == 2
+    assert (
+        main(["report", "--suite", "bright", "--results", str(reference), "--readme", str(readme)])
+        == 2
+    )
     err = capsys.readouterr().err
     assert "<!-- embedboard:bright:start -->" in err and "<!-- embedboard:bright:end -->" in err
     with pytest.raises(EmbedboardError, match="end marker"):

@@ -9,8 +9,12 @@ from embedboard.models.registry import get_card, load_adapter
 
 
 def tiny_encoder(model_dir: Path, cache: Path | None):  # noqa: ANN201 -- an EmbeddingModel
-    return load_adapter(get_card(str(model_dir)), device="cpu", cache_dir=str(cache) if cache else None,
-                        show_progress=False)
+    return load_adapter(
+        get_card(str(model_dir)),
+        device="cpu",
+        cache_dir=str(cache) if cache else None,
+        show_progress=False,
+    )
 
 
 def cache_rows(cache_dir: Path) -> dict[bytes, bytes]:
@@ -18,7 +22,9 @@ def cache_rows(cache_dir: Path) -> dict[bytes, bytes]:
     rows: dict[bytes, bytes] = {}
     for path in Path(cache_dir).glob("*.sqlite"):
         with sqlite3.connect(path) as conn:
-            rows.update((bytes(k), bytes(v)) for k, v in conn.execute("SELECT key, vec FROM vectors"))
+            rows.update(
+                (bytes(k), bytes(v)) for k, v in conn.execute("SELECT key, vec FROM vectors")
+            )
     return rows
 
 

@@ -21,7 +21,13 @@ TASK = TaskContext("T", "STS")
 
 
 def _chunk(tokens: int, n: int = 2) -> Chunk:
-    return Chunk(TASK, None, [f"t{tokens}-{i}" for i in range(n)], [bytes([tokens % 256, i]) for i in range(n)], tokens)
+    return Chunk(
+        TASK,
+        None,
+        [f"t{tokens}-{i}" for i in range(n)],
+        [bytes([tokens % 256, i]) for i in range(n)],
+        tokens,
+    )
 
 
 def test_shards_hold_whole_chunks_longest_first_with_similar_budgets():
@@ -29,15 +35,26 @@ def test_shards_hold_whole_chunks_longest_first_with_similar_budgets():
     shards = cut_shards(chunks, 4)
     assert sorted(c.tokens for s in shards for c in s.chunks) == sorted(c.tokens for c in chunks)
     totals = [s.tokens for s in shards]
-    assert totals == sorted(totals, reverse=True)  # a queue in this order starts the longest work first
+    assert totals == sorted(
+        totals, reverse=True
+    )  # a queue in this order starts the longest work first
     assert max(totals) <= 2 * (sum(totals) / len(totals))
     assert cut_shards([], 4) == []
-    assert [s.tokens for s in cut_shards([_chunk(1000), _chunk(1)], 8)] == [1000, 1]  # never split a chunk
+    assert [s.tokens for s in cut_shards([_chunk(1000), _chunk(1)], 8)] == [
+        1000,
+        1,
+    ]  # never split a chunk
 
 
 def _plan(encoder, tasks, tmp_path, workers=2):
-    return make_plan(encoder, tasks, data_dir=str(MIRROR), suite_name="smoke", results_root=str(tmp_path / "results"),
-                     workers=workers)
+    return make_plan(
+        encoder,
+        tasks,
+        data_dir=str(MIRROR),
+        suite_name="smoke",
+        results_root=str(tmp_path / "results"),
+        workers=workers,
+    )
 
 
 @pytest.mark.parametrize(
@@ -48,24 +65,40 @@ def _plan(encoder, tasks, tmp_path, workers=2):
         pytest.param(["SciFact"], {"query", "document"}, marks=pytest.mark.slow),
     ],
 )
-def test_plan_filled_by_two_workers_gives_the_single_process_vectors_and_all_cache_hits(names, sides, tiny_st_dir, tmp_path):
+def test_plan_filled_by_two_workers_gives_the_single_process_vectors_and_all_cache_hits(
+    names, sides, tiny_st_dir, tmp_path
+):
     tasks = get_suite("smoke").mteb_tasks(names)
     # One process, no plan: the reference cache and scores.
     alone = tiny_encoder(tiny_st_dir, tmp_path / "alone")
-    reference = run_mteb_tasks(alone, tasks, results_root=tmp_path / "r-alone", data_dir=str(MIRROR), echo=lambda *_: None)
+    reference = run_mteb_tasks(
+        alone, tasks, results_root=tmp_path / "r-alone", data_dir=str(MIRROR), echo=lambda *_: None
+    )
 
     driver = tiny_encoder(tiny_st_dir, tmp_path / "split")
     plan = _plan(driver, tasks, tmp_path)
     assert [t.name for t in plan.tasks] == names
     assert {c.prompt_type for c in plan.chunks} == sides
-    assert plan.cached == 0 and plan.texts == len(cache_rows(tmp_path / "alone")) and plan.tokens > plan.texts
+    assert (
+        plan.cached == 0
+        and plan.texts == len(cache_rows(tmp_path / "alone"))
+        and plan.tokens > plan.texts
+    )
     assert len({c for s in plan.shards for c in map(id, s.chunks)}) == len(plan.chunks)
     workers = [tiny_encoder(tiny_st_dir, None), tiny_encoder(tiny_st_dir, None)]
-    report = fill_cache(plan, InProcessPool(workers).results(plan.shards), driver.cache, "test", echo=lambda *_: None)
+    report = fill_cache(
+        plan,
+        InProcessPool(workers).results(plan.shards),
+        driver.cache,
+        "test",
+        echo=lambda *_: None,
+    )
     assert set(report.workers) == {"w0", "w1"} and report.texts == plan.texts
 
     assert cache_rows(tmp_path / "split") == cache_rows(tmp_path / "alone")  # bit-identical vectors
-    outcomes = run_mteb_tasks(driver, tasks, results_root=tmp_path / "r-split", data_dir=str(MIRROR), echo=lambda *_: None)
+    outcomes = run_mteb_tasks(
+        driver, tasks, results_root=tmp_path / "r-split", data_dir=str(MIRROR), echo=lambda *_: None
+    )
     assert [o.main_score for o in outcomes] == [o.main_score for o in reference]
     assert driver.stats.encoded == 0  # scoring found every vector the plan said it would need
     assert _plan(driver, tasks, tmp_path).texts == 0
@@ -77,8 +110,13 @@ def test_a_killed_fill_resumes_from_what_reached_the_cache(tiny_st_dir, tmp_path
     plan = _plan(driver, tasks, tmp_path, workers=2)
     assert len(plan.shards) >= 3
     with pytest.raises(KeyboardInterrupt):
-        fill_cache(plan, InProcessPool([tiny_encoder(tiny_st_dir, None)], stop_after=2).results(plan.shards),
-                   driver.cache, "test", echo=lambda *_: None)
+        fill_cache(
+            plan,
+            InProcessPool([tiny_encoder(tiny_st_dir, None)], stop_after=2).results(plan.shards),
+            driver.cache,
+            "test",
+            echo=lambda *_: None,
+        )
     kept = sum(s.texts for s in plan.shards[:2])
     resumed = _plan(driver, tasks, tmp_path)
     assert resumed.cached == kept and resumed.texts == plan.texts - kept
@@ -91,27 +129,65 @@ def test_a_worker_with_other_instructions_is_refused(tiny_st_dir, tmp_path):
     odd = tiny_encoder(tiny_st_dir, None)
     odd.instruction_for = lambda task, prompt_type: "Instruct: something else\nQuery: "
     with pytest.raises(EmbedboardError, match="other cache keys"):
-        fill_cache(plan, InProcessPool([odd]).results(plan.shards), driver.cache, "test", echo=lambda *_: None)
+        fill_cache(
+            plan,
+            InProcessPool([odd]).results(plan.shards),
+            driver.cache,
+            "test",
+            echo=lambda *_: None,
+        )
     assert len(driver.cache) == 0
 
 
 def test_eta_uses_tokens_per_second_and_divides_by_workers(tiny_st_dir, tmp_path):
     driver = tiny_encoder(tiny_st_dir, tmp_path / "cache")
     plan = _plan(driver, get_suite("smoke").mteb_tasks(["STS16"]), tmp_path)
-    assert eta_seconds(plan, {"texts_per_second": 10.0, "tokens_per_second": 100.0}, 2) == pytest.approx(plan.tokens / 200)
+    assert eta_seconds(
+        plan, {"texts_per_second": 10.0, "tokens_per_second": 100.0}, 2
+    ) == pytest.approx(plan.tokens / 200)
     assert eta_seconds(plan, {"texts_per_second": 10.0}, 1) == pytest.approx(plan.texts / 10)
 
 
 def test_plan_command_prints_tasks_texts_tokens_cached_and_eta(tiny_st_dir, tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "embedboard.cli", "plan", "--model", str(tiny_st_dir), "--suite", "smoke",
-         "--tasks", "STS16", "--data-dir", str(MIRROR), "--cache-dir", str(tmp_path / "cache"),
-         "--results", str(tmp_path / "results"), "--workers", "2", "--sample", "16"],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "embedboard.cli",
+            "plan",
+            "--model",
+            str(tiny_st_dir),
+            "--suite",
+            "smoke",
+            "--tasks",
+            "STS16",
+            "--data-dir",
+            str(MIRROR),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--results",
+            str(tmp_path / "results"),
+            "--workers",
+            "2",
+            "--sample",
+            "16",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     lines = done.stdout.splitlines()
-    assert lines[0].split() == ["task", "calls", "inputs", "unique", "cached", "to", "encode", "tokens"]
+    assert lines[0].split() == [
+        "task",
+        "calls",
+        "inputs",
+        "unique",
+        "cached",
+        "to",
+        "encode",
+        "tokens",
+    ]
     assert lines[1].split()[:5] == ["STS16", "2", "2372", "1983", "0"]
     assert any(line.startswith("ETA: ") and "2 worker(s)" in line for line in lines)
 

@@ -21,32 +21,62 @@ POLICY = RetryPolicy(max_retries=1, backoff_base_s=0.001, backoff_max_s=0.01, ti
 @pytest.fixture
 def servers(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
     monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
-    with FakeEmbeddingServer(api_key=TEST_KEY, lifetime_s=120) as a, FakeEmbeddingServer(api_key=TEST_KEY, lifetime_s=120) as b:
+    with (
+        FakeEmbeddingServer(api_key=TEST_KEY, lifetime_s=120) as a,
+        FakeEmbeddingServer(api_key=TEST_KEY, lifetime_s=120) as b,
+    ):
         yield a, b
 
 
 def _driver(url: str, cache):  # noqa: ANN001, ANN202
-    return load_adapter(get_card(MODEL), api_base=url, cache_dir=str(cache), show_progress=False, retry_policy=POLICY)
+    return load_adapter(
+        get_card(MODEL),
+        api_base=url,
+        cache_dir=str(cache),
+        show_progress=False,
+        retry_policy=POLICY,
+    )
 
 
 def _fill(driver, tmp_path, urls):  # noqa: ANN001, ANN202
     tasks = get_suite("smoke").mteb_tasks(["STS16"])
-    plan = make_plan(driver, tasks, data_dir=str(MIRROR), suite_name="smoke", results_root=str(tmp_path / "r"),
-                     workers=len(urls))
+    plan = make_plan(
+        driver,
+        tasks,
+        data_dir=str(MIRROR),
+        suite_name="smoke",
+        results_root=str(tmp_path / "r"),
+        workers=len(urls),
+    )
     pool = ServerPool(driver.card, {"retry_policy": POLICY}, urls)
-    return plan, fill_cache(plan, pool.results(plan.shards), driver.cache, pool.layout, echo=lambda *_: None), tasks
+    return (
+        plan,
+        fill_cache(
+            plan, pool.results(plan.shards), driver.cache, pool.layout, echo=lambda *_: None
+        ),
+        tasks,
+    )
 
 
 def test_two_servers_share_the_shards_and_give_the_one_server_vectors(servers, tmp_path):
     a, b = servers
     alone = _driver(a.url, tmp_path / "alone")
-    reference = run_mteb_tasks(alone, get_suite("smoke").mteb_tasks(["STS16"]), results_root=tmp_path / "r1",
-                               data_dir=str(MIRROR), echo=lambda *_: None)
+    reference = run_mteb_tasks(
+        alone,
+        get_suite("smoke").mteb_tasks(["STS16"]),
+        results_root=tmp_path / "r1",
+        data_dir=str(MIRROR),
+        echo=lambda *_: None,
+    )
     driver = _driver(a.url, tmp_path / "split")
     plan, report, tasks = _fill(driver, tmp_path, [a.url, b.url])
-    assert set(report.workers) == {a.url, b.url} and all(w["shards"] > 0 for w in report.workers.values())
+    assert set(report.workers) == {a.url, b.url} and all(
+        w["shards"] > 0 for w in report.workers.values()
+    )
     assert cache_rows(tmp_path / "split") == cache_rows(tmp_path / "alone")
-    outcomes = run_mteb_tasks(driver, tasks, results_root=tmp_path / "r2", data_dir=str(MIRROR), echo=lambda *_: None)
+    outcomes = run_mteb_tasks(
+        driver, tasks, results_root=tmp_path / "r2", data_dir=str(MIRROR), echo=lambda *_: None
+    )
     assert [o.main_score for o in outcomes] == [o.main_score for o in reference]
     assert driver.stats.encoded == 0
 

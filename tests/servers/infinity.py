@@ -43,7 +43,9 @@ POLL_PAUSE_S = 0.5
 
 
 def venv_dir() -> Path:
-    root = Path(os.environ.get("EMBEDBOARD_SERVER_VENVS") or REPO.parent / ".embedboard-server-venvs")
+    root = Path(
+        os.environ.get("EMBEDBOARD_SERVER_VENVS") or REPO.parent / ".embedboard-server-venvs"
+    )
     return root / f"infinity-emb-{INFINITY_VERSION}-torch-{TORCH_VERSION}"
 
 
@@ -64,13 +66,24 @@ def ensure_venv() -> tuple[Path, float]:
         steps = [
             [sys.executable, "-m", "venv", str(target)],
             [str(python), "-m", "pip", "install", "--quiet", f"torch=={TORCH_VERSION}"],
-            [str(python), "-m", "pip", "install", "--quiet", f"infinity-emb[server,torch]=={INFINITY_VERSION}"],
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                f"infinity-emb[server,torch]=={INFINITY_VERSION}",
+            ],
         ]
         with open(log, "w") as out:
             for step in steps:
-                done = subprocess.run(step, stdout=out, stderr=subprocess.STDOUT, env=env, check=False)
+                done = subprocess.run(
+                    step, stdout=out, stderr=subprocess.STDOUT, env=env, check=False
+                )
                 if done.returncode != 0:
-                    raise RuntimeError(f"{' '.join(step)} failed (exit {done.returncode}); see {log}")
+                    raise RuntimeError(
+                        f"{' '.join(step)} failed (exit {done.returncode}); see {log}"
+                    )
         marker.write_text(f"built in {time.perf_counter() - started:.0f}s\n")
         return python, time.perf_counter() - started
 
@@ -118,11 +131,15 @@ class InfinityServer:
         ]  # fmt: skip
         started = time.perf_counter()
         self._log = open(self.log_path, "w")  # noqa: SIM115 -- closed in __exit__
-        self.process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT, env=env, cwd=self.workdir)
+        self.process = subprocess.Popen(
+            command, stdout=self._log, stderr=subprocess.STDOUT, env=env, cwd=self.workdir
+        )
         for _ in range(START_POLLS):
             if self.process.poll() is not None:
                 self.__exit__(None, None, None)
-                raise RuntimeError(f"Infinity exited with {self.process.returncode} while starting:\n{self.log_tail()}")
+                raise RuntimeError(
+                    f"Infinity exited with {self.process.returncode} while starting:\n{self.log_tail()}"
+                )
             try:
                 if requests.get(self.url + "/models", timeout=2).status_code == 200:
                     self.start_seconds = time.perf_counter() - started

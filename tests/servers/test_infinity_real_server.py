@@ -22,7 +22,10 @@ import pytest
 from tests.servers.infinity import InfinityServer
 
 REPO = Path(__file__).resolve().parents[2]
-LOCAL = REPO / "results/sentence-transformers__all-MiniLM-L6-v2/8b3219a92973c328a8e22fadcfa821b5dc75636a"
+LOCAL = (
+    REPO
+    / "results/sentence-transformers__all-MiniLM-L6-v2/8b3219a92973c328a8e22fadcfa821b5dc75636a"
+)
 SERVED_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 TASKS = ("STS16", "STSB", "SciFact")
 
@@ -33,9 +36,16 @@ def _main_score(path: Path) -> float:
 
 
 def _embedboard(*args: str, workdir: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_DATASETS_CACHE": str(workdir / "ds"),
-           "EMBEDBOARD_THREADS": "1"}
-    done = subprocess.run([sys.executable, "-m", "embedboard.cli", *args], env=env, capture_output=True, text=True)
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+        "HF_DATASETS_CACHE": str(workdir / "ds"),
+        "EMBEDBOARD_THREADS": "1",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "embedboard.cli", *args], env=env, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return done
 
@@ -65,24 +75,51 @@ def test_infinity_serves_the_same_scores_as_the_local_run(tmp_path: Path, mirror
         _embedboard("cards", "validate", str(card_file), workdir=tmp_path)
 
         # Flags only, no card: the dimension comes from the first response.
-        probe = _embedboard("probe", "--api-base", server.url, "--api-model", SERVED_NAME, "--against",
-                            "all-MiniLM-L6-v2", workdir=tmp_path)
+        probe = _embedboard(
+            "probe",
+            "--api-base",
+            server.url,
+            "--api-model",
+            SERVED_NAME,
+            "--against",
+            "all-MiniLM-L6-v2",
+            workdir=tmp_path,
+        )
         assert ": pass" in probe.stdout, probe.stdout
 
-        run = _embedboard("eval", "--cards", str(cards), "--model", "minilm-infinity", "--suite", "smoke",
-                          "--tasks", ",".join(TASKS), "--data-dir", str(mirror), "--results", str(tmp_path / "results"),
-                          "--no-cache", "--quiet", workdir=tmp_path)
+        run = _embedboard(
+            "eval",
+            "--cards",
+            str(cards),
+            "--model",
+            "minilm-infinity",
+            "--suite",
+            "smoke",
+            "--tasks",
+            ",".join(TASKS),
+            "--data-dir",
+            str(mirror),
+            "--results",
+            str(tmp_path / "results"),
+            "--no-cache",
+            "--quiet",
+            workdir=tmp_path,
+        )
         assert "probe minilm-infinity vs all-MiniLM-L6-v2" in run.stdout and ": pass" in run.stdout
 
     served = tmp_path / "results" / "served__all-MiniLM-L6-v2-infinity" / "no_revision_available"
     for task in TASKS:
-        assert _main_score(served / f"{task}.json") == pytest.approx(_main_score(LOCAL / f"{task}.json"), abs=1e-4), task
+        assert _main_score(served / f"{task}.json") == pytest.approx(
+            _main_score(LOCAL / f"{task}.json"), abs=1e-4
+        ), task
 
     record = json.loads((served / "embedboard" / "runs" / "SciFact.json").read_text())["encode"]
     assert record["server"]["address"] == server.url
     assert SERVED_NAME in [m["id"] for m in record["server"]["models"]["data"]]
     assert record["served_model"] == SERVED_NAME and record["retries"] == 0
     assert record["token_counter"] == f"hf:{SERVED_NAME}" and record["truncation_by"] == "server"
-    assert record["truncated"] > 1000  # SciFact documents over 256 tokens, cut by the server and counted by us
+    assert (
+        record["truncated"] > 1000
+    )  # SciFact documents over 256 tokens, cut by the server and counted by us
     assert record["input_tokens"] <= 256 * record["encoded"]  # our count, not Infinity's characters
     print(f"Infinity started in {server.start_seconds:.1f}s")

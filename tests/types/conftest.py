@@ -14,12 +14,16 @@ from tests.types import mirrors
 
 
 @pytest.fixture(autouse=True)
-def private_datasets_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def private_datasets_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     import datasets
 
     cache = tmp_path_factory.mktemp("hf-datasets-cache")
     monkeypatch.setenv("HF_DATASETS_CACHE", str(cache))
-    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", str(cache))  # read at load time, after import
+    monkeypatch.setattr(
+        datasets.config, "HF_DATASETS_CACHE", str(cache)
+    )  # read at load time, after import
     return cache
 
 

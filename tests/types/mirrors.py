@@ -37,10 +37,14 @@ TASK_FOLDERS = {
 
 
 def _rows(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
-def write_folder(root: Path, hf_path: str, configs: dict[str, dict[str, list[dict[str, Any]]]]) -> Path:
+def write_folder(
+    root: Path, hf_path: str, configs: dict[str, dict[str, list[dict[str, Any]]]]
+) -> Path:
     """`root/hf_path` with a README declaring every config/split and one JSON-lines file per split."""
     folder = root / hf_path
     header = ["---", "configs:"]
@@ -49,17 +53,26 @@ def write_folder(root: Path, hf_path: str, configs: dict[str, dict[str, list[dic
         for split, rows in splits.items():
             relative = f"{config}/{split}.jsonl"
             (folder / config).mkdir(parents=True, exist_ok=True)
-            (folder / relative).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+            (folder / relative).write_text(
+                "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+            )
             header += [f"  - split: {split}", f"    path: {relative}"]
-    (folder / "README.md").write_text("\n".join([*header, "---", "", f"Test copy of {hf_path} built from real texts."]) + "\n")
+    (folder / "README.md").write_text(
+        "\n".join([*header, "---", "", f"Test copy of {hf_path} built from real texts."]) + "\n"
+    )
     return folder
 
 
-def _cluster_sets(items: list[tuple[str, Any]], n_sets: int, seed: int) -> list[dict[str, list[Any]]]:
+def _cluster_sets(
+    items: list[tuple[str, Any]], n_sets: int, seed: int
+) -> list[dict[str, list[Any]]]:
     shuffled = list(items)
     random.Random(seed).shuffle(shuffled)
     return [
-        {"sentences": [t for t, _ in shuffled[i::n_sets]], "labels": [label for _, label in shuffled[i::n_sets]]}
+        {
+            "sentences": [t for t, _ in shuffled[i::n_sets]],
+            "labels": [label for _, label in shuffled[i::n_sets]],
+        }
         for i in range(n_sets)
     ]
 
@@ -69,7 +82,11 @@ def build_clustering_v2(root: Path, mirror: Path, n_labels: int = 20, per_label:
     by_label: dict[str, list[str]] = defaultdict(list)
     for row in _rows(mirror / "mteb/banking77/data/test.jsonl"):
         by_label[row["label_text"]].append(row["text"])
-    items = [(text, label) for label in sorted(by_label)[:n_labels] for text in by_label[label][:per_label]]
+    items = [
+        (text, label)
+        for label in sorted(by_label)[:n_labels]
+        for text in by_label[label][:per_label]
+    ]
     return write_folder(root, CLUSTERING_V2, {"default": {"test": _cluster_sets(items, 2, seed=0)}})
 
 
@@ -77,22 +94,33 @@ def build_clustering_legacy(root: Path, mirror: Path, n_sets: int = 10, per_set:
     """TNews validation headlines with their category ids, as `n_sets` cluster sets (one k-means each)."""
     rows = _rows(mirror / "C-MTEB/TNews-classification/data/validation.jsonl")[: n_sets * per_set]
     items = [(row["text"], str(row["label"])) for row in rows]
-    return write_folder(root, CLUSTERING_LEGACY, {"default": {"test": _cluster_sets(items, n_sets, seed=0)}})
+    return write_folder(
+        root, CLUSTERING_LEGACY, {"default": {"test": _cluster_sets(items, n_sets, seed=0)}}
+    )
 
 
 def _reranking_configs(
-    queries: dict[str, str], documents: dict[str, str], relevant: dict[str, list[str]], candidates: dict[str, list[str]]
+    queries: dict[str, str],
+    documents: dict[str, str],
+    relevant: dict[str, list[str]],
+    candidates: dict[str, list[str]],
 ) -> dict[str, dict[str, list[dict[str, Any]]]]:
     used = sorted({d for docs in candidates.values() for d in docs})
     return {
         "corpus": {"test": [{"id": d, "title": "", "text": documents[d]} for d in used]},
         "queries": {"test": [{"id": q, "text": queries[q]} for q in candidates]},
-        "default": {"test": [{"query-id": q, "corpus-id": d, "score": 1} for q in candidates for d in relevant[q]]},
+        "default": {
+            "test": [
+                {"query-id": q, "corpus-id": d, "score": 1} for q in candidates for d in relevant[q]
+            ]
+        },
         "top_ranked": {"test": [{"query-id": q, "corpus-ids": candidates[q]} for q in candidates]},
     }
 
 
-def _candidates(relevant: dict[str, list[str]], pool: list[str], per_query: int, seed: int) -> dict[str, list[str]]:
+def _candidates(
+    relevant: dict[str, list[str]], pool: list[str], per_query: int, seed: int
+) -> dict[str, list[str]]:
     rng = random.Random(seed)
     out = {}
     for qid, positives in relevant.items():
@@ -123,12 +151,18 @@ def build_reranking_zh(root: Path, mirror: Path, n_queries: int = 30, per_query:
     queries, documents, relevant = {}, {}, {}
     for number, row in enumerate(rows):
         documents[f"d{number}"] = row["sentence2"]
-        if row["score"] >= 1 and len(relevant) < n_queries and row["sentence1"] not in queries.values():
+        if (
+            row["score"] >= 1
+            and len(relevant) < n_queries
+            and row["sentence1"] not in queries.values()
+        ):
             queries[f"q{number}"] = row["sentence1"]
             relevant[f"q{number}"] = [f"d{number}"]
     pool = sorted(documents)[:2000]
     candidates = _candidates(relevant, pool, per_query, seed=0)
-    return write_folder(root, RERANKING_ZH, _reranking_configs(queries, documents, relevant, candidates))
+    return write_folder(
+        root, RERANKING_ZH, _reranking_configs(queries, documents, relevant, candidates)
+    )
 
 
 PAIRS = "mteb/twitterurlcorpus-pairclassification"
@@ -136,11 +170,17 @@ CLASSIFICATION = "mteb/banking77"
 SUMMARIZATION = "mteb/summeval"
 
 
-def build_real_subsets(root: Path, mirror: Path, pairs: int = 600, labels: int = 15, documents: int = 40) -> Path:
+def build_real_subsets(
+    root: Path, mirror: Path, pairs: int = 600, labels: int = 15, documents: int = 40
+) -> Path:
     """Small, same-layout subsets of three real mirrored tasks (every row unchanged)."""
     twitter = _rows(mirror / PAIRS / "data/test.jsonl")
-    write_folder(root, PAIRS, {"default": {"test": twitter[:: max(1, len(twitter) // pairs)][:pairs]}})
-    kept = sorted({row["label"] for row in _rows(mirror / CLASSIFICATION / "data/test.jsonl")})[:labels]
+    write_folder(
+        root, PAIRS, {"default": {"test": twitter[:: max(1, len(twitter) // pairs)][:pairs]}}
+    )
+    kept = sorted({row["label"] for row in _rows(mirror / CLASSIFICATION / "data/test.jsonl")})[
+        :labels
+    ]
     splits = {}
     for split, per_label in (("train", 16), ("test", 20)):
         taken: dict[int, int] = defaultdict(int)
@@ -150,7 +190,11 @@ def build_real_subsets(root: Path, mirror: Path, pairs: int = 600, labels: int =
                 taken[row["label"]] += 1
                 splits[split].append(row)
     write_folder(root, CLASSIFICATION, {"default": splits})
-    write_folder(root, SUMMARIZATION, {"default": {"test": _rows(mirror / SUMMARIZATION / "data/test.jsonl")[:documents]}})
+    write_folder(
+        root,
+        SUMMARIZATION,
+        {"default": {"test": _rows(mirror / SUMMARIZATION / "data/test.jsonl")[:documents]}},
+    )
     return root
 
 

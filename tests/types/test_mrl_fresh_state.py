@@ -39,7 +39,13 @@ def fresh_task(name: str, folder) -> object:  # noqa: ANN001
 def plain_scores(encoder, name: str, folder, dim: int | None) -> dict:  # noqa: ANN001
     """mteb.evaluate on a fresh task, fed exactly the vectors the runner used at `dim`."""
     model = MtebEncoder(encoder if dim is None else TruncatedEncoder(encoder, dim))
-    result = mteb.evaluate(model, fresh_task(name, folder), cache=None, overwrite_strategy="always", show_progress_bar=False)
+    result = mteb.evaluate(
+        model,
+        fresh_task(name, folder),
+        cache=None,
+        overwrite_strategy="always",
+        show_progress_bar=False,
+    )
     return result.task_results[0].scores["test"][0]
 
 
@@ -61,17 +67,28 @@ def small_bootstrap(monkeypatch):
         yield
 
 
-def test_every_dim_draws_the_samples_of_a_fresh_evaluation(tiny_st_dir, built_mirror, tmp_path, small_bootstrap):
-    encoder = load_adapter(get_card(str(tiny_st_dir)), device="cpu", cache_dir=str(tmp_path / "cache"), show_progress=False)
+def test_every_dim_draws_the_samples_of_a_fresh_evaluation(
+    tiny_st_dir, built_mirror, tmp_path, small_bootstrap
+):
+    encoder = load_adapter(
+        get_card(str(tiny_st_dir)),
+        device="cpu",
+        cache_dir=str(tmp_path / "cache"),
+        show_progress=False,
+    )
     tasks = get_suite("mteb-eng-v2").mteb_tasks([TASK])
-    run = dict(results_root=tmp_path / "r", data_dir=str(built_mirror), dims=[16, 8], echo=lambda *_: None)
+    run = dict(
+        results_root=tmp_path / "r", data_dir=str(built_mirror), dims=[16, 8], echo=lambda *_: None
+    )
     outcomes = run_mteb_tasks(encoder, tasks, **run)
     assert [o.dim for o in outcomes] == [None, 16, 8]
 
     folder = built_mirror / TASK_FOLDERS[TASK]
     card = encoder.card
     for dim in (None, 16, 8):
-        ours = stored_scores(ResultsStore(tmp_path / "r", card.result_name, card.revision, dim), TASK)
+        ours = stored_scores(
+            ResultsStore(tmp_path / "r", card.result_name, card.revision, dim), TASK
+        )
         plain = plain_scores(encoder, TASK, folder, dim)
         # bit-identical: same documents sampled, same bootstrap sets, same k-means seeds
         assert ours["v_measures"] == plain["v_measures"], f"dim {dim}"
@@ -88,7 +105,10 @@ def test_every_dim_draws_the_samples_of_a_fresh_evaluation(tiny_st_dir, built_mi
     # And a second run in the same process (the benchmark's shared task object was used before) too.
     run_mteb_tasks(encoder, tasks, **{**run, "results_root": tmp_path / "second"})
     second = ResultsStore(tmp_path / "second", card.result_name, card.revision, 16)
-    assert stored_scores(second, TASK)["v_measures"] == plain_scores(encoder, TASK, folder, 16)["v_measures"]
+    assert (
+        stored_scores(second, TASK)["v_measures"]
+        == plain_scores(encoder, TASK, folder, 16)["v_measures"]
+    )
 
 
 def test_restore_covers_every_generator_a_task_holds():
@@ -112,11 +132,30 @@ def test_restore_covers_every_generator_a_task_holds():
 
 
 @pytest.mark.slow  # ~1 min: the real model, native and two dims, both sides
-def test_real_model_dims_equal_fresh_mteb_on_fast_clustering(built_mirror, tmp_path, small_bootstrap):
-    encoder = load_adapter(get_card("all-MiniLM-L6-v2"), device="cpu", cache_dir=str(tmp_path / "cache"), show_progress=False)
+def test_real_model_dims_equal_fresh_mteb_on_fast_clustering(
+    built_mirror, tmp_path, small_bootstrap
+):
+    encoder = load_adapter(
+        get_card("all-MiniLM-L6-v2"),
+        device="cpu",
+        cache_dir=str(tmp_path / "cache"),
+        show_progress=False,
+    )
     tasks = get_suite("mteb-eng-v2").mteb_tasks([TASK])
-    run_mteb_tasks(encoder, tasks, results_root=tmp_path / "r", data_dir=str(built_mirror), dims=[256, 64], echo=lambda *_: None)
+    run_mteb_tasks(
+        encoder,
+        tasks,
+        results_root=tmp_path / "r",
+        data_dir=str(built_mirror),
+        dims=[256, 64],
+        echo=lambda *_: None,
+    )
     card = encoder.card
     for dim in (None, 256, 64):
-        ours = stored_scores(ResultsStore(tmp_path / "r", card.result_name, card.revision, dim), TASK)
-        assert ours["v_measures"] == plain_scores(encoder, TASK, built_mirror / TASK_FOLDERS[TASK], dim)["v_measures"]
+        ours = stored_scores(
+            ResultsStore(tmp_path / "r", card.result_name, card.revision, dim), TASK
+        )
+        assert (
+            ours["v_measures"]
+            == plain_scores(encoder, TASK, built_mirror / TASK_FOLDERS[TASK], dim)["v_measures"]
+        )

