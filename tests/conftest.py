@@ -1,4 +1,7 @@
-"""Shared fixtures: a tiny random BERT written by the test itself (no download), and paths to shared data."""
+"""Fixtures shared across the test tree; builders and fake servers live in tests/support.
+
+This file also points every cache at a scratch folder before anything imports `datasets`.
+"""
 
 from __future__ import annotations
 
@@ -26,63 +29,11 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # Tiny test models gain nothing from a second thread, and lose a lot when cores are busy.
 os.environ.setdefault("EMBEDBOARD_THREADS", "1")
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-MIRROR = SHARED / "mteb-mirror"
-REFERENCE = SHARED / "reference"
+from tests.support.paths import MIRROR, REFERENCE, REFERENCE_RESULTS, REPO, SHARED  # noqa: E402
+from tests.support.tiny_models import WORDS, write_tiny_bert  # noqa: E402
 
-WORDS = (
-    "the a an of to and in is was for on with as by at from that this it be are were his her "
-    "he she they we you i not but or all can will one two three man woman dog cat car bank money "
-    "play plays playing running ran runs eat eats food water fire red blue green big small good bad "
-    "question answer claim evidence study cell protein gene virus patient drug effect risk increase"
-).split()
-
-
-def write_tiny_bert(
-    folder: Path, *, sentence_transformers: bool = False, pooling: str = "mean"
-) -> Path:
-    """A 2-layer, 32-wide BERT with a vocab we write: deterministic weights, seconds to build."""
-    import torch
-    from transformers import BertConfig, BertModel, BertTokenizerFast
-
-    folder.mkdir(parents=True, exist_ok=True)
-    vocab = [
-        "[PAD]",
-        "[UNK]",
-        "[CLS]",
-        "[SEP]",
-        "[MASK]",
-        *WORDS,
-        *[f"##{c}" for c in "abcdefghijklmnopqrstuvwxyz"],
-        *"abcdefghijklmnopqrstuvwxyz.,!?':",
-    ]
-    (folder / "vocab.txt").write_text("\n".join(dict.fromkeys(vocab)) + "\n", encoding="utf-8")
-    tokenizer = BertTokenizerFast(vocab=str(folder / "vocab.txt"), do_lower_case=True)
-    assert tokenizer.tokenize("the dog") == ["the", "dog"], "tiny vocab did not load"
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=128,
-    )
-    model = BertModel(config).eval()
-    if not sentence_transformers:
-        model.save_pretrained(folder)
-        tokenizer.save_pretrained(folder)
-        return folder
-    from sentence_transformers import SentenceTransformer, models
-
-    hf_folder = folder.parent / f"{folder.name}-hf"
-    model.save_pretrained(hf_folder)
-    tokenizer.save_pretrained(hf_folder)
-    transformer = models.Transformer(str(hf_folder), max_seq_length=64)
-    pool = models.Pooling(transformer.get_embedding_dimension(), pooling_mode=pooling)
-    SentenceTransformer(modules=[transformer, pool, models.Normalize()]).save(str(folder))
-    return folder
+# Re-exported for tests that import them from here (new tests: import from tests.support).
+__all__ = ["MIRROR", "REFERENCE", "REPO", "SHARED", "WORDS", "write_tiny_bert"]
 
 
 @pytest.fixture(scope="session")
@@ -100,3 +51,90 @@ def mirror() -> Path:
     if not MIRROR.is_dir():
         pytest.fail(f"{MIRROR} is missing: the tests need ../shared beside the checkout.")
     return MIRROR.resolve()  # ../shared may be a symlink; the runner records resolved folders
+
+
+@pytest.fixture
+def reference() -> Path:
+    """mteb's official result files in ../shared/reference/results."""
+    if not REFERENCE_RESULTS.is_dir():
+        pytest.skip(f"reference results not found at {REFERENCE_RESULTS}")
+    return REFERENCE_RESULTS
+
+
+# BRIGHT runner and CLI tests: a small BRIGHT mirror in HF layout (tests/support/bright_mirror).
+@pytest.fixture(scope="session")
+def bright_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir D with D/xlangai/BRIGHT filled (biology, aops, pony)."""
+    root = tmp_path_factory.mktemp("bright-data")
+    from tests.support.bright_mirror import write_mirror
+
+    write_mirror(root)
+    return root
+
+
+@pytest.fixture()
+def datasets_cache(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A private datasets cache per test, so tests never touch (or depend on) the user's.
+
+    Per test, not per session: `datasets` keys a local folder's cache on its README and the
+    files' relative paths, so two different mirrors written by two tests could share an entry.
+    """
+    return str(tmp_path_factory.mktemp("hf-datasets-cache"))
+
+
+# CLI tests: run main() in-process and read its one error line.
+@pytest.fixture
+def fails(capsys: pytest.CaptureFixture[str]):  # noqa: ANN201
+    """Run main(ARGV) in-process; assert exit 2 and exactly one error line; return that line."""
+
+    from embedboard.cli.main import main
+    from tests.support.cli_runs import error_line
+
+    def run(*argv: str) -> str:
+        try:
+            code = main(list(argv))
+        except SystemExit as exit_:  # argparse mistakes exit from inside parse_args
+            code = exit_.code
+        assert code == 2, capsys.readouterr()
+        return error_line(capsys.readouterr().err)
+
+    return run
+
+
+@pytest.fixture
+def no_model_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail the test if the CLI gets as far as loading a model."""
+    import embedboard.cli.main
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("the model was loaded although a cheap check should have failed first")
+
+    monkeypatch.setattr(embedboard.cli.main, "_load_encoder", refuse)
+
+
+# Task-type tests: folders named like real datasets, built from real shared texts.
+@pytest.fixture
+def private_datasets_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """A datasets cache of this test's own (`datasets` caches a local folder by its name).
+
+    Modules that build folders named like real datasets use it for every test:
+    `pytestmark = pytest.mark.usefixtures("private_datasets_cache")`.
+    """
+    import datasets
+
+    cache = tmp_path_factory.mktemp("hf-datasets-cache")
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(cache))
+    monkeypatch.setattr(
+        datasets.config, "HF_DATASETS_CACHE", str(cache)
+    )  # read at load time, after import
+    return cache
+
+
+@pytest.fixture(scope="session")
+def built_mirror(tmp_path_factory: pytest.TempPathFactory, mirror: Path) -> Path:
+    """One tmp mirror holding the four clustering/reranking folders, built from real shared texts."""
+    from tests.support import type_mirrors
+
+    return type_mirrors.build_all(tmp_path_factory.mktemp("types-mirror"), mirror)

@@ -212,9 +212,9 @@ def case_topk(args: argparse.Namespace) -> dict[str, Any]:
 
 def case_api(args: argparse.Namespace) -> dict[str, Any]:
     """Client concurrency against the loopback fake server, each request held `latency` seconds."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout, for tests/api
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout, for tests/support
     from embedboard.models.api_client import ApiClient, RetryPolicy
-    from tests.api.fake_embedding_server import FakeEmbeddingServer
+    from tests.support.fake_embedding_server import FakeEmbeddingServer
 
     rows = []
     for concurrency in args.concurrency:

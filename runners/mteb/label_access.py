@@ -8,7 +8,7 @@ of a warm run whose logistic regressions take ~0.2 s; every extra MRL dim paid i
 
 We keep mteb's own code doing the work (same RNG, same sampling, same metrics) and change
 only what it is handed: the same labels, read once, as a Python list. The selection and the
-scores are therefore identical, which `tests/foundation/test_label_access.py` pins on real
+scores are therefore identical, which `tests/runners/mteb/test_label_access.py` pins on real
 data against mteb's untouched methods.
 """
 
