@@ -26,10 +26,10 @@ eval:  ## make eval MODEL=bge-base-en-v1.5 SUITE=cmteb [DATA_DIR=../shared/mteb-
 	$(BIN)/embedboard eval --model $(MODEL) --suite $(SUITE) --results $(RESULTS) \
 		$(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(TASKS),--tasks $(TASKS)) $(if $(DIMS),--dims $(DIMS)) $(EVAL_ARGS)
 
-test:  ## every test, slow real-model ones included (what CI runs)
-	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+test:  ## every test, slow real-model ones included (what CI runs; bare `pytest` skips the slow ones)
+	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(BIN)/python -m pytest -q -m "slow or not slow" $(PYTEST_ARGS)
 
-test-fast:  ## seconds: no real-model tests
+test-fast:  ## minutes: no real-model tests (what bare `pytest` runs)
 	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
 lint:
