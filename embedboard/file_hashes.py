@@ -13,18 +13,18 @@ inside the folder it describes; tests point it at a temporary folder.
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-MEMO_ENV = "EMBEDBOARD_HASH_MEMO"
+from embedboard.defaults import HASH_MEMO_ENV, hash_memo_path
+
+MEMO_ENV = HASH_MEMO_ENV
 _CHUNK = 8 << 20
 
 
 def memo_path() -> Path:
-    default = Path.home() / ".cache" / "embedboard" / "file-hashes.sqlite"
-    return Path(os.environ.get(MEMO_ENV) or default).expanduser()
+    return hash_memo_path()
 
 
 def _stat_key(path: Path) -> str:

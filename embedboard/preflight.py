@@ -14,9 +14,14 @@ import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from embedboard.defaults import DATA_DIR_ENV
 from embedboard.errors import EmbedboardError
+
+if TYPE_CHECKING:
+    from embedboard.models.card import ModelCard
+    from embedboard.run_request import RunRequest
 
 DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 DEVICE_CHOICES = "auto, cpu, cuda, cuda:N or mps"
@@ -142,17 +147,17 @@ def data_from_hub(tasks: Iterable[Any], data_dir: str | None) -> list[str]:
     ]
 
 
-def check_eval(args: Any, card: Any) -> list[str]:
+def check_eval(request: RunRequest, card: ModelCard) -> list[str]:
     """Everything about an eval run that is known before loading: folders, files, adapter settings.
 
     Returns what the adapter will fetch from the hub (for `check_hub`, once the tasks are known).
     """
     from embedboard.models.registry import preflight_adapter
 
-    check_device_name(args.device)
-    check_data_dir(args.data_dir or os.environ.get("EMBEDBOARD_DATA_DIR"))
-    check_writable_folder(args.results, "--results")
-    if not args.no_cache:
-        check_writable_folder(args.cache_dir, "--cache-dir")
-    check_instructions(args.instructions)
-    return preflight_adapter(card, device=args.device, api_base=args.api_base)
+    check_device_name(request.model.device)
+    check_data_dir(request.data_dir or os.environ.get(DATA_DIR_ENV))
+    check_writable_folder(request.results, "--results")
+    if request.cache_dir is not None:
+        check_writable_folder(request.cache_dir, "--cache-dir")
+    check_instructions(request.model.instructions)
+    return preflight_adapter(card, device=request.model.device, api_base=request.model.api_base)

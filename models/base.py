@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 
 from embedboard.errors import EmbedboardError
 from embedboard.models.card import ModelCard
+from embedboard.models.chunking import plan_chunks
 from embedboard.models.embedding_cache import EmbeddingCache, cache_namespace, entry_key
 from embedboard.models.protocol import EncoderInput, PromptType, TaskContext
 from embedboard.tasks.instructions import instruction_hash, resolve_instruction, side_of
@@ -52,8 +53,33 @@ class EncodeStats:
         }
 
 
+@dataclass(frozen=True)
+class CardSettings:
+    """An encoder's settings identity before it is loaded (`EncoderSettings`): the card, and
+    the instruction table it will use (the run's `--instructions`, else the card's)."""
+
+    card: ModelCard
+    instruction_table: str | None
+
+    def instruction_for(self, task: TaskContext, prompt_type: PromptType) -> str | None:
+        return instruction_from(self.instruction_table, task, prompt_type)
+
+
+def instruction_from(table: str | None, task: TaskContext, prompt_type: PromptType) -> str | None:
+    """The instruction for a task side: the runner's table for the task (BRIGHT), else `table`."""
+    return resolve_instruction(task.instruction_table or table, task, prompt_type)
+
+
 class EmbeddingModel:
-    """Base class of every adapter. Subclasses implement `embed` (and may refine the rest)."""
+    """Base class of every adapter (a `ChunkedEncoder`). Subclasses implement `embed`.
+
+    Local adapters set `device` and `cpu_linear` to what they loaded on; a remote adapter
+    keeps these defaults.
+    """
+
+    device: str = "remote"
+    cpu_linear: str | None = None
+    _bar: Any = None  # the progress bar of the `encode` call in flight
 
     def __init__(
         self,
@@ -111,9 +137,8 @@ class EmbeddingModel:
     def advance_progress(self, count: int) -> None:
         """Adapters call this after each forward pass, so the bar moves on long documents
         (a chunk of 256+ inputs can take minutes); what they do not report moves per chunk."""
-        bar = getattr(self, "_bar", None)
-        if bar is not None:
-            bar.update(count)
+        if self._bar is not None:
+            self._bar.update(count)
 
     @property
     def chunk_size(self) -> int:
@@ -126,9 +151,7 @@ class EmbeddingModel:
         return previous
 
     def instruction_for(self, task: TaskContext, prompt_type: PromptType) -> str | None:
-        return resolve_instruction(
-            task.instruction_table or self.instruction_table, task, prompt_type
-        )
+        return instruction_from(self.instruction_table, task, prompt_type)
 
     def encode(
         self,
@@ -163,13 +186,11 @@ class EmbeddingModel:
             prepared = {
                 k: self.with_instruction(instruction, inputs[first_index[k]]) for k in missing
             }
-            lengths, are_tokens = self.input_lengths(list(prepared.values()))
-            length_of = dict(zip(prepared, lengths, strict=True))
-            if are_tokens and self.card.max_length:
-                self.stats.truncated += sum(1 for n in lengths if n > self.card.max_length)
-            # Longest first: similar lengths share a batch (little padding), and the
-            # slowest batches run while the ETA is still honest.
-            missing.sort(key=lambda key: -length_of[key])
+            cut = plan_chunks(self, prepared)
+            if cut.lengths_are_tokens and self.card.max_length:
+                self.stats.truncated += sum(
+                    1 for n in cut.length_of.values() if n > self.card.max_length
+                )
             with tqdm(
                 total=len(missing),
                 desc=f"{task.name} [{side_of(prompt_type)}]",
@@ -180,8 +201,7 @@ class EmbeddingModel:
             ) as bar:
                 self._bar = bar
                 try:
-                    for start in range(0, len(missing), self.chunk_size):
-                        chunk = missing[start : start + self.chunk_size]
+                    for chunk in cut.chunks:
                         batch = [prepared[k] for k in chunk]
                         shown = bar.n
                         embedded = self._checked(self.embed(batch), len(chunk), task)

@@ -12,6 +12,7 @@ from typing import Any
 from embedboard.errors import EmbedboardError
 from embedboard.models.adhoc_cards import card_for_api, card_for_hub_id, looks_like_hub_id
 from embedboard.models.card import ModelCard
+from embedboard.models.model_request import ModelRequest
 from embedboard.models.user_cards import load_user_cards, set_card_dirs
 
 
@@ -40,40 +41,37 @@ def find_card(name: str, **overrides: Any) -> ModelCard:
     return card
 
 
-def card_from_args(args: Any) -> ModelCard:
-    """The eval/probe card from parsed CLI arguments (--model, or --api-base with --api-model)."""
-    set_card_dirs(getattr(args, "cards", None))
-    api_model = getattr(args, "api_model", None)
-    if api_model:
-        if not getattr(args, "api_base", None):
+def card_for_request(request: ModelRequest) -> ModelCard:
+    """The card every model-naming verb runs: `--model`, or `--api-base` with `--api-model`."""
+    set_card_dirs(list(request.cards) or None)
+    if request.api_model:
+        if not request.api_base:
             raise EmbedboardError(
                 "--api-model needs --api-base URL (the server's OpenAI-compatible base, e.g. http://127.0.0.1:8000/v1)."
             )
         return card_for_api(
-            args.api_base,
-            api_model,
-            api_key_env=getattr(args, "api_key_env", None),
-            dim=getattr(args, "dim", None),
-            name=getattr(args, "model", None),
-            max_length=getattr(args, "max_length", None),
-            tokenizer=getattr(args, "api_tokenizer", None),
+            request.api_base,
+            request.api_model,
+            api_key_env=request.api_key_env,
+            dim=request.dim,
+            name=request.model,
+            max_length=request.max_length,
+            tokenizer=request.api_tokenizer,
         )
-    if not getattr(args, "model", None):
+    if not request.model:
         raise EmbedboardError(
             "Say which model: --model NAME (see `embedboard cards ls`), or --api-base URL --api-model NAME."
         )
     card = find_card(
-        args.model,
-        dtype=getattr(args, "dtype", None),
-        pooling=getattr(args, "pooling", None),
-        max_length=getattr(args, "max_length", None),
+        request.model,
+        dtype=request.dtype,
+        pooling=request.pooling,
+        max_length=request.max_length,
     )
-    if getattr(args, "api_key_env", None) or getattr(args, "dim", None):
+    if request.api_key_env or request.dim:
         options = {
             **card.options,
-            **({"api_key_env": args.api_key_env} if getattr(args, "api_key_env", None) else {}),
+            **({"api_key_env": request.api_key_env} if request.api_key_env else {}),
         }
-        card = card.replace(
-            options=options, **({"dim": args.dim} if getattr(args, "dim", None) else {})
-        )
+        card = card.replace(options=options, **({"dim": request.dim} if request.dim else {}))
     return card

@@ -30,30 +30,16 @@ import numpy as np
 from embedboard.errors import EmbedboardError
 from embedboard.models.card import ModelCard
 from embedboard.models.protocol import EncoderInput, PromptType
-
-DEFAULT_CACHE_DIR = Path(
-    os.environ.get("EMBEDBOARD_CACHE_DIR", Path.home() / ".cache" / "embedboard" / "embeddings")
-)
-
-# Card fields that change the vectors a model produces. Batch size and device do not.
-_VECTOR_FIELDS = (
-    "adapter",
-    "source",
-    "hub_id",
-    "revision",
-    "dtype",
-    "pooling",
-    "max_length",
-    "normalize",
-)
+from embedboard.models.vector_identity import vector_identity
 
 
 def cache_namespace(card: ModelCard, extra: dict[str, Any] | None = None) -> str:
-    """Identity of a model configuration: equal namespaces mean interchangeable vectors."""
-    identity = {name: getattr(card, name) for name in _VECTOR_FIELDS}
-    identity["options"] = {
-        k: v for k, v in sorted(card.options.items()) if not k.startswith("runtime_")
-    }
+    """Identity of a model configuration: equal namespaces mean interchangeable vectors.
+
+    The card's part is `vector_identity`, the same one the settings fingerprint of every
+    result holds, so a cached vector and a reused result are keyed by the same facts.
+    """
+    identity = vector_identity(card)
     identity.update(extra or {})
     blob = json.dumps(identity, sort_keys=True, default=str).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()[:24]

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from embedboard.models.card import ModelCard
-from embedboard.models.protocol import EncoderInput, PromptType, TaskContext
+from embedboard.models.protocol import Encoder, EncoderInput, PromptType, TaskContext
+
+if TYPE_CHECKING:
+    from embedboard.models.base import EncodeStats
 
 # Card option: rescale truncated vectors to unit length, as the model's authors (and mteb's
 # loader for it) do. Off by default: `mteb.get_model(name, embed_dim=d)` on a
@@ -36,25 +40,28 @@ def truncate_and_normalize(vectors: np.ndarray, dim: int) -> np.ndarray:
 
 
 class TruncatedEncoder:
-    """An encoder at a smaller output dimension, sharing the full-size encoder (and its cache)."""
+    """An `Encoder` at a smaller output dimension, sharing the full-size encoder (and its cache)."""
 
-    def __init__(self, full: object, dim: int) -> None:
+    def __init__(self, full: Encoder, dim: int) -> None:
         self.full = full
         self.dim = dim
 
     @property
     def card(self) -> ModelCard:
-        return self.full.card.replace(dim=self.dim)  # type: ignore[attr-defined]
+        return self.full.card.replace(dim=self.dim)
 
     @property
-    def stats(self):  # noqa: ANN201 -- the full encoder's EncodeStats
-        return self.full.stats  # type: ignore[attr-defined]
+    def stats(self) -> EncodeStats:
+        return self.full.stats
 
-    def reset_stats(self):  # noqa: ANN201
-        return self.full.reset_stats()  # type: ignore[attr-defined]
+    def reset_stats(self) -> EncodeStats:
+        return self.full.reset_stats()
+
+    def instruction_for(self, task: TaskContext, prompt_type: PromptType) -> str | None:
+        return self.full.instruction_for(task, prompt_type)
 
     def encode(
         self, inputs: Sequence[EncoderInput], task: TaskContext, prompt_type: PromptType = None
     ) -> np.ndarray:
-        vectors = self.full.encode(inputs, task, prompt_type)  # type: ignore[attr-defined]
+        vectors = self.full.encode(inputs, task, prompt_type)
         return truncate(vectors, self.dim, renormalize=renormalizes(self.card))

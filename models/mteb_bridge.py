@@ -13,7 +13,8 @@ import numpy as np
 from mteb.models.abs_encoder import AbsEncoder
 from mteb.models.model_meta import ModelMeta, ScoringFunction
 
-from embedboard.models.protocol import PromptType, TaskContext
+from embedboard.models.protocol import Encoder, PromptType, TaskContext
+from embedboard.results_layout import NO_REVISION
 
 
 def mteb_model_meta(card: Any, experiment_kwargs: dict[str, Any] | None = None) -> ModelMeta:
@@ -21,7 +22,7 @@ def mteb_model_meta(card: Any, experiment_kwargs: dict[str, Any] | None = None) 
     return ModelMeta.create_empty(
         overwrites={
             "name": card.result_name,
-            "revision": card.revision or "no_revision_available",
+            "revision": card.revision or NO_REVISION,
             "embed_dim": card.dim,
             "max_tokens": card.max_length,
             "similarity_fn_name": ScoringFunction.COSINE,
@@ -55,9 +56,9 @@ def _prompt_type(value: Any) -> PromptType:
 
 
 class MtebEncoder(AbsEncoder):
-    """mteb-facing wrapper; `encoder` is anything with `encode(inputs, task, prompt_type)`."""
+    """mteb-facing wrapper of one of our `Encoder`s."""
 
-    def __init__(self, encoder: Any, experiment_kwargs: dict[str, Any] | None = None) -> None:
+    def __init__(self, encoder: Encoder, experiment_kwargs: dict[str, Any] | None = None) -> None:
         self.encoder = encoder
         self.mteb_model_meta = mteb_model_meta(encoder.card, experiment_kwargs)
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from embedboard.errors import EmbedboardError, unknown_name_error
 from embedboard.models.card import ModelCard
+from embedboard.models.protocol import ChunkedEncoder
 from embedboard.yaml_files import read_yaml
 
 CARDS_DIR = Path(__file__).with_name("cards")
@@ -167,7 +168,7 @@ def _factory(card: ModelCard) -> Any:
     return getattr(importlib.import_module(module_name), attr)
 
 
-def load_adapter(card: ModelCard, **runtime: Any) -> Any:
+def load_adapter(card: ModelCard, **runtime: Any) -> ChunkedEncoder:
     """Instantiate the card's adapter (imports torch etc. only now)."""
     return _factory(card)(card, **runtime)
 

@@ -24,6 +24,7 @@ from scipy.stats import rankdata
 
 from embedboard.errors import EmbedboardError
 from embedboard.reports.pair_metrics import FUNCTIONS, PairStatistic
+from embedboard.results_layout import items_path as items_path  # where readers find items
 
 CHUNK = 100  # resamples computed at once: bounds memory on 10k-pair STS tasks
 PAIR_CELLS = 2_000_000  # pair classification: resamples x pairs per chunk (50k-pair tasks hold ~10 MB arrays)
@@ -50,10 +51,6 @@ class BootstrapResult:
 
 class ItemsMismatch(Exception):
     """The two sides scored different items: a paired test cannot be run."""
-
-
-def items_path(folder: str | Path, task_name: str) -> Path:
-    return Path(folder) / "embedboard" / "items" / f"{task_name}.jsonl"
 
 
 def load_items(path: str | Path) -> ItemSet | None:

@@ -21,10 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from embedboard.errors import EmbedboardError
+from embedboard.results_layout import EXPERIMENTS_FOLDER, MODEL_META_FILE, NO_REVISION, SIDE_FOLDER
 
-NOT_TASK_FILES = {"model_meta.json"}
-SIDE_FOLDER = "embedboard"
-EXPERIMENTS_FOLDER = "experiments"
+NOT_TASK_FILES = {MODEL_META_FILE}
 # mteb 1.x grouped similarity metrics under these keys; mteb 2.x prefixes them flat.
 GROUP_PREFIX = {
     "cos_sim": "cosine",
@@ -35,7 +34,7 @@ GROUP_PREFIX = {
     "similarity": "similarity",
 }
 # Revision folders that hold results copied from model cards rather than a real run.
-WEAK_REVISIONS = ("external", "no_revision_available")
+WEAK_REVISIONS = ("external", NO_REVISION)
 MAX_DEPTH = 5
 
 Metrics = dict[str, float]

@@ -11,7 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from embedboard.reports.loading import SIDE_FOLDER, ResultFolder
+from embedboard.reports.loading import ResultFolder
+from embedboard.results_layout import MODEL_META_FILE, run_records_folder
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class ModelInfo:
 
 def _meta_json(folders: list[ResultFolder]) -> dict[str, Any]:
     for folder in folders:
-        path = folder.path / "model_meta.json"
+        path = folder.path / MODEL_META_FILE
         if path.is_file():
             try:
                 payload = json.loads(path.read_text(encoding="utf-8"))
@@ -67,7 +68,7 @@ def _card_meta(model: str) -> dict[str, Any]:
 def _run_date(folders: list[ResultFolder]) -> str | None:
     dates = []
     for folder in folders:
-        for path in (folder.path / SIDE_FOLDER / "runs").glob("*.json"):
+        for path in run_records_folder(folder.path).glob("*.json"):
             try:
                 finished = json.loads(path.read_text(encoding="utf-8")).get("finished_at")
             except (OSError, ValueError, AttributeError):

@@ -104,12 +104,12 @@ def fails(capsys: pytest.CaptureFixture[str]):  # noqa: ANN201
 @pytest.fixture
 def no_model_load(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail the test if the CLI gets as far as loading a model."""
-    import embedboard.cli.main
+    import embedboard.cli.request
 
     def refuse(*_: object, **__: object) -> None:
         raise AssertionError("the model was loaded although a cheap check should have failed first")
 
-    monkeypatch.setattr(embedboard.cli.main, "_load_encoder", refuse)
+    monkeypatch.setattr(embedboard.cli.request, "load_encoder", refuse)
 
 
 # Task-type tests: folders named like real datasets, built from real shared texts.

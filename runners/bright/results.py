@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from embedboard.atomic import atomic_write_text
+from embedboard.results_layout import trec_run_path
 from embedboard.runners.bright.context import LANGUAGES
 from embedboard.runners.bright.data import DOMAINS
 from embedboard.runners.bright.metrics import main_score, trec_run_lines
@@ -106,7 +107,7 @@ def write_items(
     per_query: dict[str, dict[str, float]],
 ) -> None:
     """Per-query rows of the split's main metric for the bootstrap, keeping every other domain's rows."""
-    path = store.side_folder / "items" / f"{task_name}.jsonl"
+    path = store.items_path(task_name)
     kept: list[dict[str, Any]] = []
     if path.exists():
         rows = (
@@ -133,7 +134,7 @@ def write_trec_run(
     store: ResultsStore, task_name: str, split: str, domain: str, run: dict[str, dict[str, float]]
 ) -> None:
     """The kept top-k of every query, so metrics can be recomputed without the model."""
-    path = store.side_folder / "runs_trec" / f"{task_name}_{split}_{domain}.trec"
+    path = trec_run_path(store.folder, task_name, split, domain)
     atomic_write_text(path, "".join(line + "\n" for line in trec_run_lines(run, task_name)))
 
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from embedboard.models.protocol import TaskContext
+from embedboard.models.card import ModelCard
+from embedboard.models.protocol import Encoder, TaskContext
 from embedboard.runners.bright import results
 from embedboard.runners.bright.context import bright_table, task_context
 from embedboard.runners.bright.data import (
@@ -36,7 +37,7 @@ DOC_CHUNK_SIZE = 16384
 
 
 def retrieve(
-    encoder: Any,
+    encoder: Encoder,
     data: BrightDomain,
     task: TaskContext,
     *,
@@ -73,7 +74,7 @@ def retrieve(
 
 
 def run_bright(
-    encoder: Any,
+    encoder: Encoder,
     store: ResultsStore,
     *,
     domains: list[str],
@@ -167,7 +168,7 @@ def _reuse_line(
 
 
 def _run_domain(
-    encoder: Any,
+    encoder: Encoder,
     store: ResultsStore,
     previous: dict[str, Any] | None,
     domain: str,
@@ -186,8 +187,7 @@ def _run_domain(
 ) -> dict[str, Any]:
     """Load, retrieve, score and write one domain; returns its summary line."""
     task_name, split = results.result_task_name(variant), results.split_name(long_context)
-    if hasattr(encoder, "reset_stats"):
-        encoder.reset_stats()
+    encoder.reset_stats()
     started = time.perf_counter()
     data = load_domain(
         domain,
@@ -203,7 +203,7 @@ def _run_domain(
     means, per_query = evaluate_run(run, data.qrels)
     metric = main_score(long_context)
     seconds = time.perf_counter() - started
-    stats = encoder.stats.as_dict() if hasattr(encoder, "stats") else {}
+    stats = encoder.stats.as_dict()
     record = build_run_record(
         task_name=task_name,
         card=encoder.card,
@@ -252,7 +252,7 @@ def _run_domain(
     return {"status": "done", metric: means[metric], "seconds": round(seconds, 3)}
 
 
-def _write_model_meta(store: ResultsStore, card: Any) -> None:
+def _write_model_meta(store: ResultsStore, card: ModelCard) -> None:
     """mteb's model_meta.json beside the results, so mteb's ResultCache can read the folder."""
     if (store.folder / "model_meta.json").exists():
         return

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from embedboard.defaults import DATA_DIR_ENV
 from embedboard.errors import EmbedboardError
-
-DATA_DIR_ENV = "EMBEDBOARD_DATA_DIR"
 
 
 def hub_offline() -> bool:

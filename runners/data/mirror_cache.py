@@ -27,12 +27,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-MIRROR_CACHE_ENV = "EMBEDBOARD_MIRROR_CACHE"
+from embedboard.defaults import MIRROR_CACHE_ENV, mirror_cache_root
 
-
-def mirror_cache_root() -> Path:
-    default = Path.home() / ".cache" / "embedboard" / "datasets"
-    return Path(os.environ.get(MIRROR_CACHE_ENV) or default).expanduser()
+__all__ = ["MIRROR_CACHE_ENV", "datasets_cache_for", "mirror_cache_dir", "mirror_cache_root"]
 
 
 def mirror_cache_dir(source: Any, root: str | os.PathLike[str] | None = None) -> str | None:

@@ -15,12 +15,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from embedboard.errors import EmbedboardError
+from embedboard.models.base import CardSettings
+from embedboard.models.card import ModelCard
 from embedboard.models.mrl import TruncatedEncoder
 from embedboard.models.mteb_bridge import MtebEncoder, task_context
+from embedboard.models.protocol import Encoder, EncoderSettings
+from embedboard.results_layout import NO_REVISION
 from embedboard.runners.data.data_source import locate
 from embedboard.runners.data.mirror_cache import datasets_cache_for
 from embedboard.runners.data.mirror_check import damaged_mirror_error
@@ -66,7 +69,7 @@ def _main_score(task_result: Any) -> float | None:
 
 
 def finished_runs(  # noqa: PLR0913
-    card: Any,
+    card: ModelCard,
     tasks: list[Any],
     results_root: str | Path,
     dims: list[int] | None,
@@ -86,8 +89,8 @@ def finished_runs(  # noqa: PLR0913
     """
     if overwrite or not tasks or (card.dim is None and dims):
         return None
-    before_load = SimpleNamespace(card=card, instruction_table=instructions or card.instructions)
-    configs: list[tuple[int | None, Any]] = [(None, None)] + [
+    before_load = CardSettings(card, instructions or card.instructions)
+    configs: list[tuple[int | None, Encoder | None]] = [(None, None)] + [
         (d, None) for d in (dims or []) if d != card.dim
     ]
     lines: list[str] = []
@@ -117,7 +120,7 @@ def _counter(index: int, total: int) -> str:
 
 
 def run_mteb_tasks(
-    encoder: Any,
+    encoder: Encoder,
     tasks: list[Any],
     *,
     results_root: str | Path,
@@ -134,7 +137,7 @@ def run_mteb_tasks(
     native = card.dim
     extra_dims = [d for d in (dims or []) if d != native]
     card.check_dims(extra_dims)
-    configs: list[tuple[int | None, Any]] = [(None, encoder)]
+    configs: list[tuple[int | None, Encoder | None]] = [(None, encoder)]
     configs += [(d, TruncatedEncoder(encoder, d)) for d in extra_dims]
     outcomes: list[TaskOutcome] = []
 
@@ -204,8 +207,8 @@ def _sides(task: Any) -> tuple[str, ...]:
 
 def _plan(  # noqa: PLR0913
     task: Any,
-    encoder: Any,
-    configs: list[tuple[int | None, Any]],
+    encoder: EncoderSettings,
+    configs: list[tuple[int | None, Encoder | None]],
     results_root: str | Path,
     data_dir: str | None,
     suite_name: str,
@@ -216,7 +219,7 @@ def _plan(  # noqa: PLR0913
     Any,
     Any,
     list[tuple[str, TaskOutcome]],
-    list[tuple[int | None, Any, ResultsStore, dict[str, Any]]],
+    list[tuple[int | None, Encoder | None, ResultsStore, dict[str, Any]]],
 ]:
     """(located task, data source, skip lines with outcomes, dims to evaluate with their settings)."""
     name = task.metadata.name
@@ -224,11 +227,9 @@ def _plan(  # noqa: PLR0913
     located, source = locate(task, data_dir, suite_name)
     context = task_context(located.metadata)
     skipped: list[tuple[str, TaskOutcome]] = []
-    pending: list[tuple[int | None, Any, ResultsStore, dict[str, Any]]] = []
+    pending: list[tuple[int | None, Encoder | None, ResultsStore, dict[str, Any]]] = []
     for dim, dim_encoder in configs:
-        store = ResultsStore(
-            results_root, card.result_name, card.revision or "no_revision_available", dim
-        )
+        store = ResultsStore(results_root, card.result_name, card.revision or NO_REVISION, dim)
         # The full encoder answers for every dim: it holds the instruction table in use.
         settings = settings_fingerprint(
             encoder, context, dim=dim, data=source.identity, sides=_sides(task)
@@ -248,7 +249,7 @@ def _plan(  # noqa: PLR0913
 def _evaluate_one(  # noqa: PLR0913 -- one task at one dim, and everything its files record
     task: Any,
     dim: int | None,
-    dim_encoder: Any,
+    dim_encoder: Encoder,
     store: ResultsStore,
     source: dict[str, Any],
     runtime: dict[str, Any],

@@ -8,8 +8,8 @@ will send, call by call, with the task context and prompt type of each side; not
 a task type's data layout is re-implemented here.
 
 The plan then replays those calls the way `EmbeddingModel.encode` would on a cold run:
-per call, the unique inputs not cached (nor planned by an earlier call), longest first, cut
-into the adapter's `chunk_size` chunks. A chunk is therefore *the same list of inputs* the
+per call, the unique inputs not cached (nor planned by an earlier call), cut by the same
+`models.chunking.plan_chunks` that `encode` uses (longest first, `chunk_size` per chunk). A chunk is therefore *the same list of inputs* the
 single-process path passes to one `embed` call, and a worker that encodes a chunk runs the
 same forward passes with the same padding: vectors are bit-identical whichever worker, and
 however many, ran it. Shards group whole chunks to a similar token budget.
@@ -19,14 +19,17 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from embedboard.models.base import EncodeStats
+from embedboard.models.card import ModelCard
+from embedboard.models.chunking import plan_chunks
 from embedboard.models.embedding_cache import entry_key
-from embedboard.models.protocol import EncoderInput, PromptType, TaskContext
+from embedboard.models.protocol import ChunkedEncoder, EncoderInput, PromptType, TaskContext
 from embedboard.tasks.instructions import side_of
 
 RECORD_DIM = 8  # throw-away vectors while recording: small, so mteb's scoring of them is cheap
@@ -119,28 +122,31 @@ class EncodePlan:
 class RecordingEncoder:
     """Stands in for the model during a recording pass: remembers each call, computes nothing."""
 
-    def __init__(self, card: Any) -> None:
+    def __init__(self, card: ModelCard) -> None:
         self.card = card
         self.requests: list[Request] = []
         self._rng = np.random.default_rng(0)
 
     @property
-    def stats(self) -> Any:
-        from embedboard.models.base import EncodeStats
-
+    def stats(self) -> EncodeStats:
         return EncodeStats()
 
-    def reset_stats(self) -> Any:
+    def reset_stats(self) -> EncodeStats:
         return self.stats
 
-    def encode(self, inputs: Any, task: TaskContext, prompt_type: PromptType = None) -> np.ndarray:
+    def instruction_for(self, task: TaskContext, prompt_type: PromptType) -> str | None:
+        return None  # the plan resolves instructions with the real encoder, per recorded call
+
+    def encode(
+        self, inputs: Sequence[EncoderInput], task: TaskContext, prompt_type: PromptType = None
+    ) -> np.ndarray:
         self.requests.append(Request(task, prompt_type, tuple(inputs)))
         vectors = self._rng.standard_normal((len(inputs), RECORD_DIM)).astype(np.float32)
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
 def record_requests(
-    card: Any, tasks: list[Any], data_dir: str | None, suite_name: str
+    card: ModelCard, tasks: list[Any], data_dir: str | None, suite_name: str
 ) -> dict[str, list[Request]]:
     """Every encode call mteb makes for each task, found by evaluating with a recording encoder.
 
@@ -183,7 +189,7 @@ def record_requests(
 
 
 def build_plan(
-    encoder: Any,
+    encoder: ChunkedEncoder,
     recorded: dict[str, list[Request]],
     *,
     shards_per_worker: int = 4,
@@ -192,11 +198,12 @@ def build_plan(
 ) -> EncodePlan:
     """Replay the recorded calls as a cold `encode` would, against what the cache holds now.
 
-    `encoder` is the driver's adapter: its instructions, `with_instruction`, `input_lengths`,
-    `chunk_size` and cache define the chunks, so they match the single-process run exactly.
+    `encoder` is the driver's adapter: its instructions and cache, and `plan_chunks` (the
+    function `EmbeddingModel.encode` cuts with), define the chunks, so they match the
+    single-process run exactly.
     """
     started = time.perf_counter()
-    cache = getattr(encoder, "cache", None)
+    cache = encoder.cache
     planned: set[bytes] = set()  # keys cached or planned by an earlier call
     chunks: list[Chunk] = []
     tasks: list[TaskPlan] = []
@@ -217,23 +224,21 @@ def build_plan(
             planned.update(fresh)  # cached or planned now: a later call neither counts nor plans it
             if not missing:
                 continue
-            prepared = [encoder.with_instruction(instruction, first[key]) for key in missing]
-            lengths, are_tokens = encoder.input_lengths(prepared)
-            length_of = dict(zip(missing, lengths, strict=True))
-            missing.sort(key=lambda key: -length_of[key])  # stable, as in EmbeddingModel.encode
-            for start in range(0, len(missing), encoder.chunk_size):
-                keys = missing[start : start + encoder.chunk_size]
+            prepared = {key: encoder.with_instruction(instruction, first[key]) for key in missing}
+            cut = plan_chunks(encoder, prepared)  # the cut EmbeddingModel.encode makes
+            are_tokens = cut.lengths_are_tokens
+            for keys in cut.chunks:
                 chunks.append(
                     Chunk(
                         request.task,
                         request.prompt_type,
                         [first[k] for k in keys],
                         keys,
-                        sum(length_of[k] for k in keys),
+                        sum(cut.length_of[k] for k in keys),
                     )
                 )
             summary.to_encode += len(missing)
-            summary.tokens += sum(lengths)
+            summary.tokens += sum(cut.length_of.values())
         tasks.append(summary)
     shards = cut_shards(chunks, max(1, workers) * max(1, shards_per_worker))
     return EncodePlan(
@@ -267,7 +272,9 @@ def cut_shards(chunks: list[Chunk], target_shards: int) -> list[Shard]:
     return [Shard(index, group) for index, group in enumerate(groups)]
 
 
-def measure_throughput(encoder: Any, plan: EncodePlan, sample: int = 64) -> dict[str, float] | None:
+def measure_throughput(
+    encoder: ChunkedEncoder, plan: EncodePlan, sample: int = 64
+) -> dict[str, float] | None:
     """Tokens/s (and texts/s) of one worker on a spread of the plan's inputs, after a warm-up.
 
     The sample takes inputs at even steps through the length-sorted plan, so long and short

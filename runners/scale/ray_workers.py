@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from embedboard.errors import EmbedboardError
+from embedboard.models.card import ModelCard
 from embedboard.runners.scale.plan import Shard
 from embedboard.runners.scale.workers import ShardResult, encode_shard, worker_name
 
@@ -39,7 +40,7 @@ class EncodeActor:
     """Holds one adapter; Ray makes this a remote actor class in `RayPool`."""
 
     def __init__(
-        self, card: Any, adapter_kwargs: dict[str, Any], device: str, threads: int
+        self, card: ModelCard, adapter_kwargs: dict[str, Any], device: str, threads: int
     ) -> None:
         # Ray sets OMP_NUM_THREADS=1 in its workers; torch threads follow EMBEDBOARD_THREADS.
         started = time.perf_counter()
@@ -93,7 +94,7 @@ class RayPool:
 
     def __init__(
         self,
-        card: Any,
+        card: ModelCard,
         adapter_kwargs: dict[str, Any],
         workers: int,
         *,

@@ -9,12 +9,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from embedboard.errors import EmbedboardError
+from embedboard.models.card import ModelCard
+from embedboard.models.protocol import ChunkedEncoder
+from embedboard.results_layout import NO_REVISION
 from embedboard.runners.scale.plan import EncodePlan, build_plan, record_requests
 from embedboard.runners.scale.workers import FillReport, LocalPool, ServerPool, fill_cache
 from embedboard.runners.store.results_store import ResultsStore
+
+if TYPE_CHECKING:  # Ray is optional: its pool is imported only when --ray asks for it
+    from embedboard.runners.scale.ray_workers import RayPool
 
 
 @dataclass
@@ -49,7 +55,9 @@ def threads_per_worker(workers: int) -> int:
     return max(1, default_threads() // max(1, workers))
 
 
-def make_pool(options: ScaleOptions, card: Any, adapter_kwargs: dict[str, Any]) -> Any:
+def make_pool(
+    options: ScaleOptions, card: ModelCard, adapter_kwargs: dict[str, Any]
+) -> LocalPool | ServerPool | RayPool:
     """The pool for these options: servers, Ray actors, or local processes."""
     workers = options.worker_count()
     if len(options.api_bases) > 1:
@@ -89,12 +97,12 @@ def _ray_default_workers(gpu: bool) -> int:
 
 
 def pending_tasks(
-    tasks: list[Any], card: Any, results_root: str, dims: list[int] | None, overwrite: bool
+    tasks: list[Any], card: ModelCard, results_root: str, dims: list[int] | None, overwrite: bool
 ) -> tuple[list[Any], list[str]]:
     """Tasks the scoring run will evaluate (the rest have every result file already)."""
     if overwrite:
         return list(tasks), []
-    revision = card.revision or "no_revision_available"
+    revision = card.revision or NO_REVISION
     stores = [
         ResultsStore(results_root, card.result_name, revision, d)
         for d in [None, *[d for d in dims or [] if d != card.dim]]
@@ -107,7 +115,7 @@ def pending_tasks(
 
 
 def make_plan(
-    encoder: Any,
+    encoder: ChunkedEncoder,
     tasks: list[Any],
     *,
     data_dir: str | None,
@@ -133,7 +141,7 @@ def make_plan(
 
 
 def prefill(
-    encoder: Any,
+    encoder: ChunkedEncoder,
     tasks: list[Any],
     options: ScaleOptions,
     adapter_kwargs: dict[str, Any],

@@ -32,7 +32,9 @@ from typing import Any
 import numpy as np
 
 from embedboard.errors import EmbedboardError
-from embedboard.models.embedding_cache import entry_key
+from embedboard.models.card import ModelCard
+from embedboard.models.embedding_cache import EmbeddingCache, entry_key
+from embedboard.models.protocol import ChunkedEncoder
 from embedboard.runners.scale.plan import EncodePlan, Shard
 
 
@@ -79,7 +81,7 @@ def worker_name(device: str) -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{device}"
 
 
-def encode_shard(adapter: Any, shard: Shard, worker: str) -> ShardResult:
+def encode_shard(adapter: ChunkedEncoder, shard: Shard, worker: str) -> ShardResult:
     """Encode every chunk of a shard through the adapter's own `encode` (worker side)."""
     started = time.perf_counter()
     vectors, keys = [], []
@@ -93,7 +95,7 @@ def encode_shard(adapter: Any, shard: Shard, worker: str) -> ShardResult:
 def fill_cache(
     plan: EncodePlan,
     results: Iterator[ShardResult],
-    cache: Any,
+    cache: EmbeddingCache,
     layout: str,
     echo: Callable[[str], None] = print,
 ) -> FillReport:
@@ -148,7 +150,7 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_local_worker(
-    card: Any, adapter_kwargs: dict[str, Any], devices: Any, threads: int
+    card: ModelCard, adapter_kwargs: dict[str, Any], devices: Any, threads: int
 ) -> None:
     """Runs once in each worker process: claim a device, cap threads, load the model."""
     from embedboard.models.registry import load_adapter
@@ -173,7 +175,7 @@ class LocalPool:
     """N worker processes on this machine (spawned: torch and fork do not mix)."""
 
     def __init__(
-        self, card: Any, adapter_kwargs: dict[str, Any], devices: list[str], threads: int
+        self, card: ModelCard, adapter_kwargs: dict[str, Any], devices: list[str], threads: int
     ) -> None:
         self.card, self.adapter_kwargs, self.devices, self.threads = (
             card,
@@ -213,7 +215,9 @@ class LocalPool:
 class ServerPool:
     """One adapter per OpenAI-compatible server, each pulling shards from one queue."""
 
-    def __init__(self, card: Any, adapter_kwargs: dict[str, Any], api_bases: list[str]) -> None:
+    def __init__(
+        self, card: ModelCard, adapter_kwargs: dict[str, Any], api_bases: list[str]
+    ) -> None:
         self.card, self.adapter_kwargs, self.api_bases = card, adapter_kwargs, api_bases
 
     @property

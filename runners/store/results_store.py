@@ -1,17 +1,7 @@
 """The only writer of `results/`: mteb's layout, atomic writes, and our side files.
 
-Layout (readable by `mteb.ResultCache(cache_path=<parent of results/>)`):
-
-    results/<org>__<name>/<revision>/<Task>.json                   mteb TaskResult
-    results/<org>__<name>/<revision>/model_meta.json               mteb ModelMeta
-    results/<org>__<name>/<revision>/run_settings.jsonl             mteb's run settings (versions, encode kwargs per task/split)
-    results/<org>__<name>/<revision>/experiments/embed_dim_<d>/...  MRL dims (mteb's experiments layout and name)
-    <any of those folders>/embedboard/runs/<Task>.json              run record (versions, device, timing, instructions, data source)
-    <any of those folders>/embedboard/items/<Task>.jsonl            per-query / per-pair scores (for paired bootstrap)
-    <any of those folders>/embedboard/predictions/<Task>_predictions.json  mteb's raw predictions (TREC-like runs, pair scores)
-
-mteb's ResultCache globs `*/*/*.json` and `*/*/experiments/*/*.json`, so the
-`embedboard/` sub-folders never look like task results to it.
+The layout itself (folder names, side-file paths) is `embedboard.results_layout`, which
+`reports/` reads too; this module writes it.
 """
 
 from __future__ import annotations
@@ -21,26 +11,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from embedboard import results_layout as layout
 from embedboard.atomic import atomic_write_json, atomic_write_text
+from embedboard.results_layout import EXPERIMENTS_FOLDER, experiment_name, model_folder_name
 from embedboard.safe_paths import check_path_part
-
-SIDE_FOLDER = "embedboard"
-EXPERIMENTS_FOLDER = "experiments"
 
 
 def experiment_kwargs(dim: int | None) -> dict[str, int] | None:
     """What `mteb.get_model(name, embed_dim=d)` records as the model's experiment kwargs."""
     return {"embed_dim": dim} if dim is not None else None
-
-
-def experiment_name(dim: int | None) -> str | None:
-    """mteb names the folder of experiment kwargs {"embed_dim": 256} "embed_dim_256"; so do we,
-    so that `mteb.ResultCache(...).load_results(..., load_experiments="match_kwargs")` finds it."""
-    return f"embed_dim_{dim}" if dim is not None else None
-
-
-def model_folder_name(result_name: str) -> str:
-    return result_name.replace("/", "__").replace(" ", "_")
 
 
 class ResultsStore:
@@ -64,6 +43,9 @@ class ResultsStore:
     def task_path(self, task_name: str) -> Path:
         return self.folder / f"{check_path_part(task_name, 'Task name')}.json"
 
+    def items_path(self, task_name: str) -> Path:
+        return layout.items_path(self.folder, task_name)
+
     def has_task(self, task_name: str) -> bool:
         """A task counts as done only if its file parses: a torn file is never "done"."""
         path = self.task_path(task_name)
@@ -86,7 +68,7 @@ class ResultsStore:
         return path
 
     def write_model_meta(self, model_meta: Any) -> None:
-        atomic_write_json(self.folder / "model_meta.json", model_meta.to_dict())
+        atomic_write_json(self.folder / layout.MODEL_META_FILE, model_meta.to_dict())
 
     def write_run_settings(
         self, task_name: str, scores: dict[str, Any], encode_kwargs: dict[str, Any] | None
@@ -99,10 +81,10 @@ class ResultsStore:
     # ---- side files -------------------------------------------------------------------
     @property
     def side_folder(self) -> Path:
-        return self.folder / SIDE_FOLDER
+        return layout.side_folder(self.folder)
 
     def predictions_folder(self) -> Path:
-        return self.side_folder / "predictions"
+        return layout.predictions_folder(self.folder)
 
     def fresh_predictions_folder(self, task_name: str) -> Path:
         """The predictions folder, without an earlier `<Task>_predictions.json`.
@@ -116,16 +98,16 @@ class ResultsStore:
         return folder
 
     def write_run_record(self, task_name: str, record: dict[str, Any]) -> Path:
-        path = self.side_folder / "runs" / f"{check_path_part(task_name, 'Task name')}.json"
+        path = layout.run_record_path(self.folder, check_path_part(task_name, "Task name"))
         atomic_write_json(path, record)
         return path
 
     def read_run_record(self, task_name: str) -> dict[str, Any] | None:
-        path = self.side_folder / "runs" / f"{task_name}.json"
+        path = layout.run_record_path(self.folder, task_name)
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
     def write_items(self, task_name: str, rows: Iterable[dict[str, Any]]) -> Path:
         """Per-item scores, one JSON object a line (see reports/ for the bootstrap that reads them)."""
-        path = self.side_folder / "items" / f"{check_path_part(task_name, 'Task name')}.jsonl"
+        path = layout.items_path(self.folder, check_path_part(task_name, "Task name"))
         atomic_write_text(path, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
         return path

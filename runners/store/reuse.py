@@ -20,13 +20,12 @@ from importlib import metadata
 from typing import Any
 
 from embedboard.errors import EmbedboardError
+from embedboard.models.card import ModelCard
 from embedboard.models.mrl import renormalizes
-from embedboard.models.protocol import TaskContext
-from embedboard.tasks.instructions import resolve_instruction
+from embedboard.models.protocol import EncoderSettings, TaskContext
+from embedboard.models.vector_identity import vector_identity
 
 SIDES = ("query", "document", "symmetric")
-# Card fields that change vectors; batch size, device and descriptions do not.
-_CARD_FIELDS = ("revision", "adapter", "source", "pooling", "normalize", "max_length", "dtype")
 
 
 def _mteb_version() -> str | None:
@@ -36,26 +35,29 @@ def _mteb_version() -> str | None:
         return None
 
 
-def _instructions(encoder: Any, task: TaskContext, sides: tuple[str, ...]) -> dict[str, str | None]:
+def _instructions(
+    encoder: EncoderSettings, task: TaskContext, sides: tuple[str, ...]
+) -> dict[str, str | None]:
     """The instruction text each side of `task` gets from this encoder, as it will encode it."""
-    resolve = getattr(encoder, "instruction_for", None)
-    table = getattr(encoder, "instruction_table", None) or encoder.card.instructions
     texts: dict[str, str | None] = {}
     for side in sides:
         prompt_type = None if side == "symmetric" else side
         try:
-            texts[side] = (
-                resolve(task, prompt_type)
-                if resolve
-                else resolve_instruction(task.instruction_table or table, task, prompt_type)
-            )
+            texts[side] = encoder.instruction_for(task, prompt_type)
         except EmbedboardError as err:  # a side the task never encodes may be unresolvable
             texts[side] = f"<unresolvable: {err}>"
     return texts
 
 
+def _card_settings(card: ModelCard | dict[str, Any]) -> dict[str, Any]:
+    """The card's part of a fingerprint: `vector_identity`, options flattened to `option.<key>`."""
+    identity = vector_identity(card)
+    options = identity.pop("options")
+    return {**identity, **{f"option.{key}": value for key, value in options.items()}}
+
+
 def settings_fingerprint(
-    encoder: Any,
+    encoder: EncoderSettings,
     task: TaskContext,
     *,
     dim: int | None,
@@ -69,10 +71,7 @@ def settings_fingerprint(
     otherwise): an instruction change on a side the task never uses changes nothing.
     """
     card = encoder.card
-    settings: dict[str, Any] = {name: getattr(card, name) for name in _CARD_FIELDS}
-    for key, value in sorted((card.options or {}).items()):
-        if not key.startswith("runtime_"):
-            settings[f"option.{key}"] = value
+    settings = _card_settings(card)
     for side, text in _instructions(encoder, task, sides).items():
         settings[f"instruction.{side}"] = text
     settings["dim"] = dim or card.dim
@@ -86,11 +85,7 @@ def settings_fingerprint(
 
 def legacy_settings(record: dict[str, Any]) -> dict[str, Any]:
     """What a run record written before fingerprints still tells about its settings."""
-    card = record.get("card") or {}
-    settings: dict[str, Any] = {name: card[name] for name in _CARD_FIELDS if name in card}
-    for key, value in (card.get("options") or {}).items():
-        if not key.startswith("runtime_"):
-            settings[f"option.{key}"] = value
+    settings = _card_settings(record.get("card") or {})
     for key, used in ((record.get("encode") or {}).get("instructions") or {}).items():
         settings[f"instruction.{key.rpartition(':')[2]}"] = (used or {}).get("text")
     if record.get("dim") is not None:

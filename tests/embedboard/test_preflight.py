@@ -206,6 +206,13 @@ def test_model_is_not_loaded_when_every_task_is_done(
     assert main([*argv, "--data-dir", str(MIRROR), "--results", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "skip  STS12" in out and "skip  STS13" in out and "not loaded" in out
+    done_line = f"All 2 task run(s) are already done in {tmp_path}/"
+    assert done_line in out and "--overwrite" in out and "--results <another folder>" in out
+    # `plan` takes the same line and says the same in one line, without loading the model.
+    plan_argv = ["plan", *argv[1:], "--data-dir", str(MIRROR), "--results", str(tmp_path)]
+    assert main(plan_argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1].startswith(done_line) and "nothing to plan" in lines[-1]
 
 
 def test_child_process_exit_code_and_single_line(tmp_path):

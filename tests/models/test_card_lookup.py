@@ -66,15 +66,13 @@ def test_cards_from_flag_and_environment_folders(tmp_path, monkeypatch) -> None:
 
 
 def test_eval_and_probe_flags_reach_the_card_folders(tmp_path) -> None:
-    import argparse
-
-    from embedboard.models.card_lookup import card_from_args
+    from embedboard.cli.main import build_parser
+    from embedboard.cli.request import model_request, resolve_card
 
     (tmp_path / "a.yaml").write_text(CARD)
-    args = argparse.Namespace(
-        cards=[str(tmp_path)], model="my-served-model", api_model=None, dim=None, api_key_env=None
-    )
-    assert card_from_args(args).source == "served-a"
+    for verb in ("eval", "plan", "probe"):
+        args = build_parser().parse_args([verb, "--cards", str(tmp_path), "-m", "my-served-model"])
+        assert resolve_card(model_request(args)).source == "served-a"
 
 
 def test_a_user_card_replaces_a_packaged_one(tmp_path) -> None:

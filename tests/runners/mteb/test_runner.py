@@ -115,6 +115,9 @@ class Interrupting:
     def reset_stats(self):
         return self.inner.reset_stats()
 
+    def instruction_for(self, task, prompt_type):
+        return self.inner.instruction_for(task, prompt_type)
+
     def encode(self, inputs, task, prompt_type=None):
         self.calls += 1
         if self.calls == self.fail_on_call:
